@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "base/json-util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "base/fs-util.h"
+#include "base/strv.h"
+#include "base/xalloc.h"
+
+int json_load_path(const char *path, size_t max, json_t **ret, struct berth_error **err)
+{
+        _cleanup_free_ char *buf = NULL;
+        json_error_t jerr;
+        size_t len = 0;
+        json_t *j;
+        int r;
+
+        r = read_file_at(-100 /* AT_FDCWD */, path, max, &buf, &len, err);
+        if (r < 0)
+                return r;
+        j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!j)
+                return berth_err_msg(err, EBADMSG, "parse `%s`: %s at line %d column %d", path, jerr.text,
+                                     jerr.line, jerr.column);
+        *ret = j;
+        return 0;
+}
+
+int json_write_atomic(const char *path, json_t *j, struct berth_error **err)
+{
+        _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
+
+        if (!s)
+                oom();
+        return write_file_atomic_at(-100, path, s, strlen(s), 0600, err);
+}
+
+int json_get_string(json_t *obj, const char *key, bool required, const char *where, const char **ret,
+                    struct berth_error **err)
+{
+        json_t *v = json_object_get(obj, key);
+
+        if (!v || json_is_null(v)) {
+                if (required)
+                        return berth_err_msg(err, EINVAL, "`%s.%s` is required", where, key);
+                return 0;
+        }
+        if (!json_is_string(v))
+                return berth_err_msg(err, EINVAL, "`%s.%s` must be a string", where, key);
+        *ret = json_string_value(v);
+        return 0;
+}
+
+int json_get_bool(json_t *obj, const char *key, const char *where, bool *ret, struct berth_error **err)
+{
+        json_t *v = json_object_get(obj, key);
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_boolean(v))
+                return berth_err_msg(err, EINVAL, "`%s.%s` must be a boolean", where, key);
+        *ret = json_is_true(v);
+        return 0;
+}
+
+int json_get_int64(json_t *obj, const char *key, const char *where, long long *ret, struct berth_error **err)
+{
+        json_t *v = json_object_get(obj, key);
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v))
+                return berth_err_msg(err, EINVAL, "`%s.%s` must be an integer", where, key);
+        *ret = json_integer_value(v);
+        return 0;
+}
+
+int json_get_object(json_t *obj, const char *key, const char *where, json_t **ret, struct berth_error **err)
+{
+        json_t *v = json_object_get(obj, key);
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_object(v))
+                return berth_err_msg(err, EINVAL, "`%s.%s` must be an object", where, key);
+        *ret = v;
+        return 0;
+}
+
+int json_get_array(json_t *obj, const char *key, const char *where, json_t **ret, struct berth_error **err)
+{
+        json_t *v = json_object_get(obj, key);
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_array(v))
+                return berth_err_msg(err, EINVAL, "`%s.%s` must be an array", where, key);
+        *ret = v;
+        return 0;
+}
+
+int json_get_strv(json_t *obj, const char *key, const char *where, char ***ret, struct berth_error **err)
+{
+        json_t *arr = NULL, *v;
+        char **out;
+        size_t i;
+        int r;
+
+        r = json_get_array(obj, key, where, &arr, err);
+        if (r < 0 || !arr)
+                return r;
+        out = xcalloc(json_array_size(arr) + 1, sizeof(char *));
+        json_array_foreach (arr, i, v) {
+                if (!json_is_string(v)) {
+                        strv_free(out);
+                        return berth_err_msg(err, EINVAL, "`%s.%s[%zu]` must be a string", where, key, i);
+                }
+                out[i] = xstrdup(json_string_value(v));
+        }
+        *ret = out;
+        return 0;
+}
