@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <unistd.h>
+
+#include "oci/runtime-spec.h"
+#include "base/xalloc.h"
+
+/*
+ * What `berth-runtime spec` writes: the shape runc and crun print, so a user
+ * who edits one edits the other. Docker's default capability set; masked and
+ * read-only paths as Docker applies them.
+ */
+static const char default_spec[] = "{"
+"\"ociVersion\":\"1.0.2-dev\","
+"\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
+"\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"TERM=xterm\"],"
+"\"cwd\":\"/\",\"capabilities\":{"
+"\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+"\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+"\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+"\"ambient\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
+"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
+"\"noNewPrivileges\":true},"
+"\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+"\"hostname\":\"berth\","
+"\"mounts\":["
+"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+"\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+"{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
+"\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
+"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\","
+"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
+"{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\","
+"\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
+"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
+"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
+"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
+"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
+"\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+"\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+"{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
+"\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\","
+"\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
+"\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}"
+"}";
+
+json_t *oci_spec_default(bool rootless)
+{
+        json_t *j = json_loads(default_spec, 0, NULL);
+        json_t *linux_, *ns;
+
+        if (!j)
+                oom();
+        if (!rootless)
+                return j;
+        linux_ = json_object_get(j, "linux");
+        ns = json_object_get(linux_, "namespaces");
+        json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
+        json_object_set_new(linux_, "uidMappings",
+                            json_pack("[{s:i,s:i,s:i}]", "containerID", 0, "hostID", (int)getuid(), "size", 1));
+        json_object_set_new(linux_, "gidMappings",
+                            json_pack("[{s:i,s:i,s:i}]", "containerID", 0, "hostID", (int)getgid(), "size", 1));
+        json_object_del(linux_, "resources");
+        return j;
+}
