@@ -106,11 +106,11 @@ TEST(last_cap_matches_proc)
 TEST(small_set)
 {
         struct oci_caps caps = {
-                .bounding = BIT(CAP_CHOWN) | BIT(CAP_KILL),
-                .effective = BIT(CAP_CHOWN),
-                .permitted = BIT(CAP_CHOWN),
-                .inheritable = 0,
-                .ambient = 0,
+            .bounding = BIT(CAP_CHOWN) | BIT(CAP_KILL),
+            .effective = BIT(CAP_CHOWN),
+            .permitted = BIT(CAP_CHOWN),
+            .inheritable = 0,
+            .ambient = 0,
         };
         struct child_report rep = {};
 
@@ -127,11 +127,11 @@ TEST(small_set)
 TEST(caps_above_last_are_ignored)
 {
         struct oci_caps caps = {
-                .bounding = BIT(CAP_CHOWN) | BIT(63),
-                .effective = BIT(CAP_CHOWN) | BIT(63),
-                .permitted = BIT(CAP_CHOWN) | BIT(63),
-                .inheritable = BIT(63),
-                .ambient = BIT(63),
+            .bounding = BIT(CAP_CHOWN) | BIT(63),
+            .effective = BIT(CAP_CHOWN) | BIT(63),
+            .permitted = BIT(CAP_CHOWN) | BIT(63),
+            .inheritable = BIT(63),
+            .ambient = BIT(63),
         };
         struct child_report rep = {};
 
@@ -147,11 +147,11 @@ TEST(caps_above_last_are_ignored)
 TEST(ambient_raised)
 {
         struct oci_caps caps = {
-                .bounding = BIT(CAP_CHOWN) | BIT(CAP_KILL),
-                .effective = BIT(CAP_CHOWN) | BIT(CAP_KILL),
-                .permitted = BIT(CAP_CHOWN) | BIT(CAP_KILL),
-                .inheritable = BIT(CAP_KILL),
-                .ambient = BIT(CAP_KILL),
+            .bounding = BIT(CAP_CHOWN) | BIT(CAP_KILL),
+            .effective = BIT(CAP_CHOWN) | BIT(CAP_KILL),
+            .permitted = BIT(CAP_CHOWN) | BIT(CAP_KILL),
+            .inheritable = BIT(CAP_KILL),
+            .ambient = BIT(CAP_KILL),
         };
         struct child_report rep = {};
 
@@ -165,11 +165,11 @@ TEST(ambient_raised)
 TEST(ambient_requires_inheritable)
 {
         struct oci_caps caps = {
-                .bounding = BIT(CAP_CHOWN) | BIT(CAP_KILL),
-                .effective = BIT(CAP_CHOWN) | BIT(CAP_KILL),
-                .permitted = BIT(CAP_CHOWN) | BIT(CAP_KILL),
-                .inheritable = BIT(CAP_CHOWN),
-                .ambient = BIT(CAP_KILL),
+            .bounding = BIT(CAP_CHOWN) | BIT(CAP_KILL),
+            .effective = BIT(CAP_CHOWN) | BIT(CAP_KILL),
+            .permitted = BIT(CAP_CHOWN) | BIT(CAP_KILL),
+            .inheritable = BIT(CAP_CHOWN),
+            .ambient = BIT(CAP_KILL),
         };
         struct child_report rep = {};
 
@@ -184,9 +184,9 @@ TEST(ambient_requires_inheritable)
 TEST(permitted_cannot_grow)
 {
         struct oci_caps first = {
-                .bounding = BIT(CAP_CHOWN) | BIT(CAP_KILL),
-                .effective = BIT(CAP_CHOWN),
-                .permitted = BIT(CAP_CHOWN),
+            .bounding = BIT(CAP_CHOWN) | BIT(CAP_KILL),
+            .effective = BIT(CAP_CHOWN),
+            .permitted = BIT(CAP_CHOWN),
         };
         struct oci_caps then = first;
         struct child_report rep = {};

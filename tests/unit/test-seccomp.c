@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -60,13 +61,13 @@ static int run_child(const struct berth_seccomp *s, int (*probe)(void))
         return status;
 }
 
-#define ASSERT_CHILD_OK(s, probe)                                                                  \
-        do {                                                                                       \
-                int _st = run_child((s), (probe));                                                 \
-                if (!WIFEXITED(_st) || WEXITSTATUS(_st) != 0)                                      \
-                        TAP_FAIL("child status %#x (exit %d, signal %d)", _st,                     \
-                                 WIFEXITED(_st) ? WEXITSTATUS(_st) : -1,                           \
-                                 WIFSIGNALED(_st) ? WTERMSIG(_st) : -1);                           \
+#define ASSERT_CHILD_OK(s, probe)                                                                           \
+        do {                                                                                                \
+                int _st = run_child((s), (probe));                                                          \
+                if (!WIFEXITED(_st) || WEXITSTATUS(_st) != 0)                                               \
+                        TAP_FAIL("child status %#x (exit %d, signal %d)", _st,                              \
+                                 WIFEXITED(_st) ? WEXITSTATUS(_st) : -1,                                    \
+                                 WIFSIGNALED(_st) ? WTERMSIG(_st) : -1);                                    \
         } while (0)
 
 static int probe_mkdir_errno(void)
@@ -87,10 +88,11 @@ TEST(errno_rule)
         struct berth_seccomp *s;
         int r;
 
-        s = compile_str("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
-                        "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
-                        "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":95}]}",
-                        &r, NULL);
+        s = compile_str(
+            "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
+            "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+            "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":95}]}",
+            &r, NULL);
         ASSERT_OK(r);
         ASSERT_CHILD_OK(s, probe_mkdir_errno);
         berth_seccomp_free(s);
@@ -126,15 +128,15 @@ TEST(argument_conditions)
         int r;
 
         s = compile_str(
-                "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1,"
-                " \"args\":[{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]},"
-                "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13,"
-                " \"args\":[{\"index\":0,\"value\":131080,\"op\":\"SCMP_CMP_EQ\"},"
-                "           {\"index\":0,\"value\":4194304,\"op\":\"SCMP_CMP_EQ\"}]},"
-                "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":30,"
-                " \"args\":[{\"index\":0,\"value\":448,\"valueTwo\":448,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}",
-                &r, NULL);
+            "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+            "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1,"
+            " \"args\":[{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]},"
+            "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13,"
+            " \"args\":[{\"index\":0,\"value\":131080,\"op\":\"SCMP_CMP_EQ\"},"
+            "           {\"index\":0,\"value\":4194304,\"op\":\"SCMP_CMP_EQ\"}]},"
+            "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":30,"
+            " \"args\":[{\"index\":0,\"value\":448,\"valueTwo\":448,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}",
+            &r, NULL);
         ASSERT_OK(r);
         ASSERT_CHILD_OK(s, probe_personality);
         berth_seccomp_free(s);
@@ -216,6 +218,36 @@ TEST(flags_and_unknown_names)
         berth_seccomp_free(s);
 }
 
+/* Unprivileged and without no_new_privs the kernel refuses; with it, it accepts. */
+TEST(needs_nnp_when_unprivileged)
+{
+        struct berth_seccomp *s;
+        int r, st;
+        pid_t pid;
+
+        s = compile_str("{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", &r, NULL);
+        ASSERT_OK(r);
+        pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                struct berth_error *err = NULL;
+
+                if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+                        _exit(1);
+                if (berth_seccomp_load(s, &err) != -EACCES || !strstr(err->msg, "no_new_privs"))
+                        _exit(2);
+                berth_error_free(err);
+                err = NULL;
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        _exit(3);
+                _exit(berth_seccomp_load(s, &err) == 0 ? 0 : 4);
+        }
+        berth_seccomp_free(s);
+        ASSERT_EQ(waitpid(pid, &st, 0), pid);
+        ASSERT_TRUE(WIFEXITED(st));
+        ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
 static void check_error(const char *text, int code, const char *expect)
 {
         _cleanup_free_ char *msg = NULL;
@@ -244,12 +276,14 @@ TEST(malformed)
                     "`linux.seccomp.architectures[0]`: unknown architecture `SCMP_ARCH_Z80`");
         check_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_FOO\"]}", EINVAL,
                     "`linux.seccomp.flags[0]`: unknown flag `SECCOMP_FILTER_FLAG_FOO`");
-        check_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
-                    "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
-                    EINVAL, "`linux.seccomp.syscalls[0].args[0].index` must be an integer from 0 to 5");
-        check_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
-                    "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_XX\"}]}]}",
-                    EINVAL, "`linux.seccomp.syscalls[0].args[0].op`: unknown operator `SCMP_CMP_XX`");
+        check_error(
+            "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+            "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+            EINVAL, "`linux.seccomp.syscalls[0].args[0].index` must be an integer from 0 to 5");
+        check_error(
+            "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+            "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_XX\"}]}]}",
+            EINVAL, "`linux.seccomp.syscalls[0].args[0].op`: unknown operator `SCMP_CMP_XX`");
         check_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":\"read\","
                     "\"action\":\"SCMP_ACT_ERRNO\"}]}",
                     EINVAL, "`linux.seccomp.syscalls[0].names` must be an array");
@@ -287,13 +321,14 @@ static json_t *docker_like_profile(size_t *ret_names)
         json_array_append_new(syscalls, json_pack("{s:o, s:s}", "names", names, "action", "SCMP_ACT_ALLOW"));
         json_array_append_new(syscalls,
                               json_pack("{s:[s], s:s, s:[{s:i, s:I, s:i, s:s}]}", "names", "clone", "action",
-                                        "SCMP_ACT_ALLOW", "args", "index", 0, "value", (json_int_t)2114060288,
-                                        "valueTwo", 0, "op", "SCMP_CMP_MASKED_EQ"));
+                                        "SCMP_ACT_ALLOW", "args", "index", 0, "value",
+                                        (json_int_t)2114060288, "valueTwo", 0, "op", "SCMP_CMP_MASKED_EQ"));
         for (int i = 0; i < 3; i++) {
-                static const json_int_t persona[] = { 0, 8, 0xffffffff };
-                json_array_append_new(syscalls, json_pack("{s:[s], s:s, s:[{s:i, s:I, s:s}]}", "names",
-                                                          "personality", "action", "SCMP_ACT_ALLOW", "args",
-                                                          "index", 0, "value", persona[i], "op", "SCMP_CMP_EQ"));
+                static const json_int_t persona[] = {0, 8, 0xffffffff};
+                json_array_append_new(syscalls,
+                                      json_pack("{s:[s], s:s, s:[{s:i, s:I, s:s}]}", "names", "personality",
+                                                "action", "SCMP_ACT_ALLOW", "args", "index", 0, "value",
+                                                persona[i], "op", "SCMP_CMP_EQ"));
         }
         json_object_set_new(p, "syscalls", syscalls);
         return p;
@@ -368,6 +403,7 @@ int main(void)
         RUN(default_errno_allow_list);
         RUN(kill_process);
         RUN(flags_and_unknown_names);
+        RUN(needs_nnp_when_unprivileged);
         RUN(malformed);
         RUN(docker_profile_compiles_fast);
         RUN(features);

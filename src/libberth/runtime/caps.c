@@ -112,7 +112,8 @@ int caps_apply_bounding(const struct oci_caps *caps, struct berth_error **err)
         return 0;
 }
 
-static int apply_ambient(uint64_t ambient, uint64_t permitted, uint64_t inheritable, struct berth_error **err)
+static int apply_ambient(uint64_t ambient, uint64_t permitted, uint64_t inheritable,
+                         struct berth_error **err)
 {
         int last = caps_last_cap();
 
@@ -138,7 +139,7 @@ static int apply_ambient(uint64_t ambient, uint64_t permitted, uint64_t inherita
 
 int caps_apply(const struct oci_caps *caps, struct berth_error **err)
 {
-        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+        struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
         struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
         uint64_t mask = known_mask();
         uint64_t eff = caps->effective & mask, perm = caps->permitted & mask, inh = caps->inheritable & mask;
@@ -156,7 +157,6 @@ int caps_apply(const struct oci_caps *caps, struct berth_error **err)
          */
         if (syscall(SYS_capset, &hdr, data) < 0)
                 return berth_err(err, errno, "capset (effective %#llx, permitted %#llx, inheritable %#llx)",
-                                 (unsigned long long)eff, (unsigned long long)perm,
-                                 (unsigned long long)inh);
+                                 (unsigned long long)eff, (unsigned long long)perm, (unsigned long long)inh);
         return apply_ambient(caps->ambient & mask, perm, inh, err);
 }

@@ -48,44 +48,44 @@ static const struct {
         const char *name;
         uint32_t token;
 } arch_table[] = {
-        { "SCMP_ARCH_X86", SCMP_ARCH_X86 },
-        { "SCMP_ARCH_X86_64", SCMP_ARCH_X86_64 },
-        { "SCMP_ARCH_X32", SCMP_ARCH_X32 },
-        { "SCMP_ARCH_ARM", SCMP_ARCH_ARM },
-        { "SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64 },
-        { "SCMP_ARCH_MIPS", SCMP_ARCH_MIPS },
-        { "SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64 },
-        { "SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32 },
-        { "SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL },
-        { "SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64 },
-        { "SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32 },
-        { "SCMP_ARCH_PPC", SCMP_ARCH_PPC },
-        { "SCMP_ARCH_PPC64", SCMP_ARCH_PPC64 },
-        { "SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE },
-        { "SCMP_ARCH_S390", SCMP_ARCH_S390 },
-        { "SCMP_ARCH_S390X", SCMP_ARCH_S390X },
-        { "SCMP_ARCH_PARISC", SCMP_ARCH_PARISC },
-        { "SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64 },
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
 #ifdef SCMP_ARCH_RISCV64
-        { "SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64 },
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
 #endif
 #ifdef SCMP_ARCH_LOONGARCH64
-        { "SCMP_ARCH_LOONGARCH64", SCMP_ARCH_LOONGARCH64 },
+    {"SCMP_ARCH_LOONGARCH64", SCMP_ARCH_LOONGARCH64},
 #endif
 #ifdef SCMP_ARCH_M68K
-        { "SCMP_ARCH_M68K", SCMP_ARCH_M68K },
+    {"SCMP_ARCH_M68K", SCMP_ARCH_M68K},
 #endif
 #ifdef SCMP_ARCH_SH
-        { "SCMP_ARCH_SH", SCMP_ARCH_SH },
+    {"SCMP_ARCH_SH", SCMP_ARCH_SH},
 #endif
 #ifdef SCMP_ARCH_SHEB
-        { "SCMP_ARCH_SHEB", SCMP_ARCH_SHEB },
+    {"SCMP_ARCH_SHEB", SCMP_ARCH_SHEB},
 #endif
 };
 
 /* Names the runtime-spec lists that this libseccomp build cannot translate: skipped, not an error. */
 static const char *const arch_known_unsupported[] = {
-        "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
+    "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
 };
 
 enum action_kind {
@@ -99,35 +99,38 @@ static const struct {
         uint32_t action;
         enum action_kind kind;
 } action_table[] = {
-        { "SCMP_ACT_KILL", SCMP_ACT_KILL, ACTION_PLAIN },
-        { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, ACTION_PLAIN },
-        { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, ACTION_PLAIN },
-        { "SCMP_ACT_TRAP", SCMP_ACT_TRAP, ACTION_PLAIN },
-        { "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), ACTION_WITH_ERRNO },
-        { "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), ACTION_WITH_ERRNO },
-        { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, ACTION_PLAIN },
-        { "SCMP_ACT_LOG", SCMP_ACT_LOG, ACTION_PLAIN },
-        { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, ACTION_UNSUPPORTED },
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL, ACTION_PLAIN},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, ACTION_PLAIN},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, ACTION_PLAIN},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, ACTION_PLAIN},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), ACTION_WITH_ERRNO},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), ACTION_WITH_ERRNO},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, ACTION_PLAIN},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, ACTION_PLAIN},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, ACTION_UNSUPPORTED},
 };
 
 static const struct {
         const char *name;
         enum scmp_compare op;
 } op_table[] = {
-        { "SCMP_CMP_NE", SCMP_CMP_NE },   { "SCMP_CMP_LT", SCMP_CMP_LT },
-        { "SCMP_CMP_LE", SCMP_CMP_LE },   { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-        { "SCMP_CMP_GE", SCMP_CMP_GE },   { "SCMP_CMP_GT", SCMP_CMP_GT },
-        { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 static const struct {
         const char *name;
         unsigned int flag;
 } flag_table[] = {
-        { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
-        { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
-        { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
-        { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
 static long sys_seccomp(unsigned int op, unsigned int flags, void *args)
@@ -175,7 +178,8 @@ static int parse_flags(json_t *seccomp, unsigned int *ret, struct berth_error **
                         if (streq(name, flag_table[k].name))
                                 break;
                 if (k == ARRAY_SIZE(flag_table))
-                        return berth_err_msg(err, EINVAL, "`" WHERE ".flags[%zu]`: unknown flag `%s`", i, name);
+                        return berth_err_msg(err, EINVAL, "`" WHERE ".flags[%zu]`: unknown flag `%s`", i,
+                                             name);
                 if (flag_is_honoured(flag_table[k].flag))
                         flags |= flag_table[k].flag;
                 else
@@ -198,7 +202,8 @@ static int parse_errno_ret(json_t *obj, const char *errno_key, const char *where
                         return berth_err_msg(err, EINVAL, "`%s.%s` must be an integer", where, errno_key);
                 e = json_integer_value(v);
                 if (e < 0 || e > 0xffff)
-                        return berth_err_msg(err, EINVAL, "`%s.%s`: %lld is out of range", where, errno_key, e);
+                        return berth_err_msg(err, EINVAL, "`%s.%s`: %lld is out of range", where, errno_key,
+                                             e);
                 if (kind != ACTION_WITH_ERRNO)
                         return berth_err_msg(err, EINVAL,
                                              "`%s.%s` is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE",
@@ -254,7 +259,8 @@ static int add_archs(scmp_filter_ctx ctx, json_t *seccomp, struct berth_error **
                 int r;
 
                 if (!name)
-                        return berth_err_msg(err, EINVAL, "`" WHERE ".architectures[%zu]` must be a string", i);
+                        return berth_err_msg(err, EINVAL, "`" WHERE ".architectures[%zu]` must be a string",
+                                             i);
                 for (k = 0; k < ARRAY_SIZE(arch_table); k++)
                         if (streq(name, arch_table[k].name))
                                 break;
@@ -263,9 +269,9 @@ static int add_archs(scmp_filter_ctx ctx, json_t *seccomp, struct berth_error **
                         for (k = 0; k < ARRAY_SIZE(arch_known_unsupported); k++)
                                 known = known || streq(name, arch_known_unsupported[k]);
                         if (!known)
-                                return berth_err_msg(err, EINVAL,
-                                                     "`" WHERE ".architectures[%zu]`: unknown architecture `%s`",
-                                                     i, name);
+                                return berth_err_msg(
+                                    err, EINVAL, "`" WHERE ".architectures[%zu]`: unknown architecture `%s`",
+                                    i, name);
                         log_debug("seccomp: architecture %s unknown to libseccomp, skipped", name);
                         continue;
                 }
@@ -300,10 +306,10 @@ static int parse_arg(json_t *a, const char *where, struct scmp_arg_cmp *ret, str
                 return berth_err_msg(err, EINVAL, "`%s.op`: unknown operator `%s`", where, op);
         /* For MASKED_EQ, value is the mask and valueTwo the datum, as libseccomp takes them. */
         *ret = (struct scmp_arg_cmp){
-                .arg = (unsigned int)json_integer_value(idx),
-                .op = op_table[k].op,
-                .datum_a = (scmp_datum_t)json_integer_value(val),
-                .datum_b = json_is_integer(val2) ? (scmp_datum_t)json_integer_value(val2) : 0,
+            .arg = (unsigned int)json_integer_value(idx),
+            .op = op_table[k].op,
+            .datum_a = (scmp_datum_t)json_integer_value(val),
+            .datum_b = json_is_integer(val2) ? (scmp_datum_t)json_integer_value(val2) : 0,
         };
         return 0;
 }
@@ -384,7 +390,8 @@ static int add_syscall_entry(scmp_filter_ctx ctx, json_t *entry, size_t idx, uin
         return 0;
 }
 
-static int add_syscalls(scmp_filter_ctx ctx, json_t *seccomp, uint32_t default_action, struct berth_error **err)
+static int add_syscalls(scmp_filter_ctx ctx, json_t *seccomp, uint32_t default_action,
+                        struct berth_error **err)
 {
         json_t *arr = NULL, *v;
         size_t i;
@@ -495,17 +502,24 @@ int berth_seccomp_compile(json_t *seccomp, struct berth_seccomp **ret, struct be
 int berth_seccomp_load(const struct berth_seccomp *s, struct berth_error **err)
 {
         struct sock_fprog prog = {
-                .len = (unsigned short)s->n_insns,
-                .filter = s->insns,
+            .len = (unsigned short)s->n_insns,
+            .filter = s->insns,
         };
+        long r = sys_seccomp(SECCOMP_SET_MODE_FILTER, s->flags, &prog);
 
-        if (sys_seccomp(SECCOMP_SET_MODE_FILTER, s->flags, &prog) == 0)
+        if (r == 0)
                 return 0;
+        /* With TSYNC, a positive return is the id of a thread that could not be synchronised. */
+        if (r > 0)
+                return berth_err_msg(err, EBUSY, "load seccomp filter: thread %ld cannot be synchronised",
+                                     r);
         if (errno == ENOSYS && s->flags == 0) {
                 if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
                         return 0;
                 return berth_err(err, errno, "prctl(PR_SET_SECCOMP)");
         }
+        if (errno == EACCES)
+                return berth_err(err, errno, "load seccomp filter (needs no_new_privs or CAP_SYS_ADMIN)");
         return berth_err(err, errno, "load seccomp filter (flags 0x%x)", s->flags);
 }
 
