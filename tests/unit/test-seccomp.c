@@ -25,6 +25,12 @@
 #include "runtime/seccomp.h"
 #include "tap.h"
 
+static void seccomp_freep(struct berth_seccomp **s)
+{
+        *s = berth_seccomp_free(*s);
+}
+#define _cleanup_seccomp_ _cleanup_(seccomp_freep)
+
 static struct berth_seccomp *compile_str(const char *text, int *ret_r, char **ret_msg)
 {
         _cleanup_json_ json_t *j = json_loads(text, 0, NULL);
@@ -85,7 +91,7 @@ static int probe_mkdir_errno(void)
 
 TEST(errno_rule)
 {
-        struct berth_seccomp *s;
+        _cleanup_seccomp_ struct berth_seccomp *s = NULL;
         int r;
 
         s = compile_str(
@@ -95,7 +101,6 @@ TEST(errno_rule)
             &r, NULL);
         ASSERT_OK(r);
         ASSERT_CHILD_OK(s, probe_mkdir_errno);
-        berth_seccomp_free(s);
 }
 
 static int probe_personality(void)
@@ -124,7 +129,7 @@ static int probe_personality(void)
 
 TEST(argument_conditions)
 {
-        struct berth_seccomp *s;
+        _cleanup_seccomp_ struct berth_seccomp *s = NULL;
         int r;
 
         s = compile_str(
@@ -139,7 +144,6 @@ TEST(argument_conditions)
             &r, NULL);
         ASSERT_OK(r);
         ASSERT_CHILD_OK(s, probe_personality);
-        berth_seccomp_free(s);
 }
 
 static int probe_allow_list(void)
@@ -157,18 +161,21 @@ static int probe_allow_list(void)
 
 TEST(default_errno_allow_list)
 {
-        struct berth_seccomp *s;
+        _cleanup_seccomp_ struct berth_seccomp *s = NULL;
         int r;
 
         /* defaultErrnoRet absent: EPERM. getuid gets its own errno to show rule order does not matter. */
         s = compile_str("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
                         "{\"names\":[\"getuid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38},"
-                        "{\"names\":[\"getpid\",\"exit\",\"exit_group\",\"rt_sigreturn\",\"write\"],"
+                        "{\"names\":[\"getpid\",\"exit\",\"exit_group\",\"rt_sigreturn\",\"write\","
+                        /* what a sanitizer runtime may call in the child */
+                        "\"sigaltstack\",\"mmap\",\"munmap\",\"mprotect\",\"madvise\",\"rt_sigaction\","
+                        "\"rt_sigprocmask\",\"brk\",\"futex\",\"gettid\",\"prctl\",\"read\",\"close\","
+                        "\"openat\",\"readlink\",\"sched_yield\",\"getrandom\"],"
                         " \"action\":\"SCMP_ACT_ALLOW\"}]}",
                         &r, NULL);
         ASSERT_OK(r);
         ASSERT_CHILD_OK(s, probe_allow_list);
-        berth_seccomp_free(s);
 }
 
 static int probe_getppid(void)
@@ -181,7 +188,7 @@ static int probe_getppid(void)
 
 TEST(kill_process)
 {
-        struct berth_seccomp *s;
+        _cleanup_seccomp_ struct berth_seccomp *s = NULL;
         int r, st;
 
         s = compile_str("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
@@ -189,7 +196,6 @@ TEST(kill_process)
                         &r, NULL);
         ASSERT_OK(r);
         st = run_child(s, probe_getppid);
-        berth_seccomp_free(s);
         ASSERT_TRUE(WIFSIGNALED(st));
         ASSERT_EQ(WTERMSIG(st), SIGSYS);
 }
@@ -202,7 +208,7 @@ static int probe_nothing(void)
 TEST(flags_and_unknown_names)
 {
         _cleanup_free_ char *msg = NULL;
-        struct berth_seccomp *s;
+        _cleanup_seccomp_ struct berth_seccomp *s = NULL;
         int r;
 
         s = compile_str("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrnoRet\":null,"
@@ -215,13 +221,12 @@ TEST(flags_and_unknown_names)
         if (r < 0)
                 TAP_FAIL("compile: %s", msg);
         ASSERT_CHILD_OK(s, probe_nothing);
-        berth_seccomp_free(s);
 }
 
 /* Unprivileged and without no_new_privs the kernel refuses; with it, it accepts. */
 TEST(needs_nnp_when_unprivileged)
 {
-        struct berth_seccomp *s;
+        _cleanup_seccomp_ struct berth_seccomp *s = NULL;
         int r, st;
         pid_t pid;
 
@@ -242,7 +247,6 @@ TEST(needs_nnp_when_unprivileged)
                         _exit(3);
                 _exit(berth_seccomp_load(s, &err) == 0 ? 0 : 4);
         }
-        berth_seccomp_free(s);
         ASSERT_EQ(waitpid(pid, &st, 0), pid);
         ASSERT_TRUE(WIFEXITED(st));
         ASSERT_EQ(WEXITSTATUS(st), 0);
@@ -251,7 +255,7 @@ TEST(needs_nnp_when_unprivileged)
 static void check_error(const char *text, int code, const char *expect)
 {
         _cleanup_free_ char *msg = NULL;
-        struct berth_seccomp *s;
+        _cleanup_seccomp_ struct berth_seccomp *s = NULL;
         int r;
 
         s = compile_str(text, &r, &msg);
@@ -260,7 +264,6 @@ static void check_error(const char *text, int code, const char *expect)
                        -code, expect);
                 tap_cur_failed = 1;
         }
-        berth_seccomp_free(s);
 }
 
 TEST(malformed)
@@ -345,7 +348,7 @@ static int probe_docker(void)
 TEST(docker_profile_compiles_fast)
 {
         _cleanup_error_ struct berth_error *err = NULL;
-        struct berth_seccomp *s = NULL;
+        _cleanup_seccomp_ struct berth_seccomp *s = NULL;
         struct timespec a, b;
         size_t n_names = 0;
         json_t *p = docker_like_profile(&n_names);
@@ -363,7 +366,6 @@ TEST(docker_profile_compiles_fast)
         printf("# %zu names compiled in %.1f ms\n", n_names, ms);
         ASSERT_TRUE(ms < 2000);
         ASSERT_CHILD_OK(s, probe_docker);
-        berth_seccomp_free(s);
 }
 
 static bool array_has(json_t *arr, const char *s)
