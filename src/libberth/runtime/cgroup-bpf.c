@@ -121,18 +121,22 @@ static void emit_rule(struct prog *p, const struct cgroup_device_rule *d)
 static void build_program(struct prog *p, const struct cgroup_device_rule *rules, size_t n)
 {
         size_t first = 0;
+        bool catch_all = false;
 
-        /* A rule matching everything hides all rules before it. */
-        for (size_t i = n; i > 0; i--)
-                if (rule_matches_all(&rules[i - 1])) {
-                        first = i - 1;
-                        break;
-                }
+        /*
+         * A rule matching everything hides all rules before it, and the
+         * default after it: the verifier refuses unreachable instructions.
+         */
+        for (size_t i = n; i > 0 && !catch_all; i--)
+                if (rule_matches_all(&rules[i - 1]))
+                        first = i - 1, catch_all = true;
         emit_prologue(p);
         for (size_t i = n; i > first; i--)
                 emit_rule(p, &rules[i - 1]);
-        emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
-        emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+        if (!catch_all) {
+                emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+                emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+        }
 }
 
 static int prog_load(struct prog *p, int *ret_fd, struct berth_error **err)
