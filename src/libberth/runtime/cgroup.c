@@ -656,6 +656,10 @@ int cgroup_create(const char *id, const char *cgroups_path, bool systemd_path, c
         r = cgroup_path_from_spec(id, cgroups_path, systemd_path, &cg->path, err);
         if (r < 0)
                 return r;
+        /* What can be checked without touching cgroupfs is checked before the first mkdir. */
+        for (size_t i = 0; res && i < res->n_hugepages; i++)
+                if ((r = cgroup_check_hugepage_size(res->hugepages[i].page_size, err)) < 0)
+                        return r;
         if (cg->mode == CGROUP_MODE_UNIFIED) {
                 cg->ops = &cgroup_v2_ops;
                 cg->unified_dir = xasprintf("%s/%s", CGROUP_ROOT, cg->path);
