@@ -5,9 +5,9 @@
  * through the forced user-space walk.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,19 +103,19 @@ static bool host_exists(const char *dir, const char *name)
         return lstat(p, &st) == 0;
 }
 
-#define DUAL(name)                                \
-        static void name##_body(void);            \
-        TEST(name##_openat2)                      \
-        {                                         \
-                chase_set_force_fallback(false);  \
-                name##_body();                    \
-        }                                         \
-        TEST(name##_fallback)                     \
-        {                                         \
-                chase_set_force_fallback(true);   \
-                name##_body();                    \
-                chase_set_force_fallback(false);  \
-        }                                         \
+#define DUAL(name)                                                                                          \
+        static void name##_body(void);                                                                      \
+        TEST(name##_openat2)                                                                                \
+        {                                                                                                   \
+                chase_set_force_fallback(false);                                                            \
+                name##_body();                                                                              \
+        }                                                                                                   \
+        TEST(name##_fallback)                                                                               \
+        {                                                                                                   \
+                chase_set_force_fallback(true);                                                             \
+                name##_body();                                                                              \
+                chase_set_force_fallback(false);                                                            \
+        }                                                                                                   \
         static void name##_body(void)
 
 DUAL(absolute_symlink_stays_inside)
@@ -222,7 +222,7 @@ DUAL(mkdir_through_symlinks_stays_inside)
 DUAL(fd_reopen_works)
 {
         _cleanup_close_ int a = -EBADF, b = -EBADF;
-        char buf[8] = { 0 };
+        char buf[8] = {0};
 
         ASSERT_OK(chase("/abs/marker", 0, &a));
         b = fd_reopen(a, O_RDONLY, NULL);

@@ -38,8 +38,8 @@ static const struct {
         const char *path;
         unsigned major, minor;
 } default_devices[] = {
-        { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
-        { "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
 static const char *node_kind(mode_t type)
@@ -74,8 +74,8 @@ static int device_bind(int dir_fd, const char *name, const struct dev_node *d, s
         if (fstat(src, &st) < 0)
                 return berth_err(err, errno, "stat host device `%s`", d->path);
         if ((st.st_mode & S_IFMT) != d->type || st.st_rdev != d->rdev)
-                return berth_err_msg(err, ENODEV, "host `%s` is not the %s %u:%u", d->path, node_kind(d->type),
-                                     major(d->rdev), minor(d->rdev));
+                return berth_err_msg(err, ENODEV, "host `%s` is not the %s %u:%u", d->path,
+                                     node_kind(d->type), major(d->rdev), minor(d->rdev));
         tgt = openat(dir_fd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0000);
         if (tgt < 0)
                 return berth_err(err, errno, "create `%s`", d->path);
@@ -131,7 +131,8 @@ static int device_create(const struct mount_ctx *ctx, const struct dev_node *d, 
         if (fstatfs(dir_fd, &sfs) < 0)
                 return berth_err(err, errno, "statfs `%s`", dir);
         if ((unsigned long)sfs.f_type == PROC_SUPER_MAGIC || (unsigned long)sfs.f_type == SYSFS_MAGIC)
-                return berth_err_msg(err, EPERM, "device `%s` resolves into procfs or sysfs: refusing", d->path);
+                return berth_err_msg(err, EPERM, "device `%s` resolves into procfs or sysfs: refusing",
+                                     d->path);
         if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 r = device_check_existing(d, &st, bind, err);
                 if (r < 0)
@@ -168,7 +169,8 @@ static int device_from_spec(const struct oci_device *s, struct dev_node *d, stru
                 return berth_err_msg(err, EINVAL, "device `%s`: unknown type '%c'", s->path, s->type);
         }
         if (!s->path || s->path[0] != '/')
-                return berth_err_msg(err, EINVAL, "device path `%s` is not absolute", s->path ? s->path : "");
+                return berth_err_msg(err, EINVAL, "device path `%s` is not absolute",
+                                     s->path ? s->path : "");
         d->path = s->path;
         d->rdev = d->type == S_IFIFO ? 0 : makedev(s->major, s->minor);
         d->mode = s->has_mode ? s->file_mode : 0666;
@@ -202,13 +204,14 @@ static bool mount_is_type(const struct oci_mount *m, const char *type)
 }
 
 /* /dev/fd and friends, and /dev/ptmx pointing into a devpts instance of our own. */
-static int devices_symlinks(const struct oci_spec *spec, const struct mount_ctx *ctx, struct berth_error **err)
+static int devices_symlinks(const struct oci_spec *spec, const struct mount_ctx *ctx,
+                            struct berth_error **err)
 {
         static const char *const links[][2] = {
-                { "/proc/self/fd", "fd" },
-                { "/proc/self/fd/0", "stdin" },
-                { "/proc/self/fd/1", "stdout" },
-                { "/proc/self/fd/2", "stderr" },
+            {"/proc/self/fd", "fd"},
+            {"/proc/self/fd/0", "stdin"},
+            {"/proc/self/fd/1", "stdout"},
+            {"/proc/self/fd/2", "stderr"},
         };
         _cleanup_close_ int dev = -EBADF;
         struct stat st;
@@ -245,10 +248,10 @@ int devices_setup(const struct oci_spec *spec, const struct mount_ctx *ctx, stru
         if (dev_tmpfs)
                 for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
                         struct dev_node d = {
-                                .path = default_devices[i].path,
-                                .type = S_IFCHR,
-                                .rdev = makedev(default_devices[i].major, default_devices[i].minor),
-                                .mode = 0666,
+                            .path = default_devices[i].path,
+                            .type = S_IFCHR,
+                            .rdev = makedev(default_devices[i].major, default_devices[i].minor),
+                            .mode = 0666,
                         };
                         if (spec_has_device(spec, d.path))
                                 continue;

@@ -122,8 +122,8 @@ static int mount_setattr_flags(int fd, unsigned long flags, unsigned long clear,
                                unsigned long existing, bool keep_existing)
 {
         struct mount_attr attr = {
-                .attr_set = ms_to_attr(flags),
-                .attr_clr = ms_to_attr(clear & ~flags),
+            .attr_set = ms_to_attr(flags),
+            .attr_clr = ms_to_attr(clear & ~flags),
         };
         unsigned at = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
 
@@ -200,9 +200,11 @@ static int mount_target(const struct mount_ctx *ctx, const char *dest, bool file
         if (fstatfs(fd, &sfs) < 0)
                 return berth_err(err, errno, "statfs `%s`", dest);
         if (fs_is(&sfs, PROC_SUPER_MAGIC) && !mount_path_under(dest, "proc"))
-                return berth_err_msg(err, EPERM, "mount destination `%s` resolves into procfs: refusing", dest);
+                return berth_err_msg(err, EPERM, "mount destination `%s` resolves into procfs: refusing",
+                                     dest);
         if (fs_is(&sfs, SYSFS_MAGIC) && !mount_path_under(dest, "sys"))
-                return berth_err_msg(err, EPERM, "mount destination `%s` resolves into sysfs: refusing", dest);
+                return berth_err_msg(err, EPERM, "mount destination `%s` resolves into sysfs: refusing",
+                                     dest);
         *ret_fd = TAKE_FD(fd);
         return 0;
 }
@@ -294,7 +296,8 @@ static int mount_bind_host(const struct mount_ctx *ctx, const struct oci_mount *
         src = open(source, O_PATH | O_CLOEXEC);
         if (src < 0)
                 return berth_err(err, errno, "open bind source `%s`", source);
-        return mount_bind_fd(ctx, src, m->destination, recursive, flags, m->clear_flags, m->propagation, err);
+        return mount_bind_fd(ctx, src, m->destination, recursive, flags, m->clear_flags, m->propagation,
+                             err);
 }
 
 /* cgroupfs: the cgroup module knows the layout; without a cgroup, the host's tree read-only. */
@@ -308,8 +311,8 @@ static int mount_cgroup(const struct mount_ctx *ctx, const struct oci_mount *m, 
         r = mount_target(ctx, m->destination, false, &tgt, err);
         if (r < 0)
                 return r;
-        r = cgroup_mount_in_rootfs(ctx->cgroup, tgt, m->flags & MS_RDONLY, m->flags & MS_PER_MOUNT & ~MS_RDONLY,
-                                   err);
+        r = cgroup_mount_in_rootfs(ctx->cgroup, tgt, m->flags & MS_RDONLY,
+                                   m->flags & MS_PER_MOUNT & ~MS_RDONLY, err);
         if (r < 0)
                 return r;
         if (!(m->propagation & MS_PROPAGATION))
@@ -362,8 +365,9 @@ static int mount_one(const struct mount_ctx *ctx, const struct oci_mount *m, str
         if (is_bind) {
                 if (!m->source)
                         return berth_err_msg(err, EINVAL, "bind mount without a source");
-                return mount_bind_host(ctx, m, m->source, m->recursive || streq(m->type ? m->type : "", "rbind"),
-                                       m->flags, err);
+                return mount_bind_host(ctx, m, m->source,
+                                       m->recursive || streq(m->type ? m->type : "", "rbind"), m->flags,
+                                       err);
         }
         if (!m->type || !*m->type)
                 return berth_err_msg(err, EINVAL, "mount without a type");

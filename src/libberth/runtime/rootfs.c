@@ -29,8 +29,8 @@ static void mountinfo_unescape(char *s)
         char *w = s;
 
         for (; *s; s++) {
-                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-                    s[3] <= '7') {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+                    s[3] >= '0' && s[3] <= '7') {
                         *w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
                         s += 3;
                 } else
@@ -67,7 +67,7 @@ static int rootfs_parent_private(const char *rootfs, struct berth_error **err)
         if (!f)
                 return berth_err(err, errno, "open /proc/self/mountinfo");
         while (getline(&line, &cap, f) > 0) {
-                char *fields[5] = { 0 }, *save = NULL, *sep, *tok;
+                char *fields[5] = {0}, *save = NULL, *sep, *tok;
                 bool shared;
                 size_t n = 0;
 
@@ -93,13 +93,15 @@ static int rootfs_parent_private(const char *rootfs, struct berth_error **err)
 
 int rootfs_prepare(const struct oci_spec *spec, const struct rootfs_options *o, struct berth_error **err)
 {
-        unsigned long prop = spec->rootfs_propagation ? spec->rootfs_propagation | MS_REC : MS_SLAVE | MS_REC;
+        unsigned long prop =
+            spec->rootfs_propagation ? spec->rootfs_propagation | MS_REC : MS_SLAVE | MS_REC;
         _cleanup_close_ int rootfs_fd = -EBADF;
         struct mount_ctx ctx;
         int r;
 
         if (!o->rootfs || o->rootfs[0] != '/')
-                return berth_err_msg(err, EINVAL, "rootfs `%s` is not an absolute path", o->rootfs ? o->rootfs : "");
+                return berth_err_msg(err, EINVAL, "rootfs `%s` is not an absolute path",
+                                     o->rootfs ? o->rootfs : "");
         /* Nothing we mount below may reach the host's mounts unless rootfsPropagation asks for it. */
         if (mount(NULL, "/", NULL, prop, NULL) < 0)
                 return berth_err(err, errno, "set propagation of /");
@@ -113,10 +115,10 @@ int rootfs_prepare(const struct oci_spec *spec, const struct rootfs_options *o, 
         if (rootfs_fd < 0)
                 return berth_err(err, errno, "open rootfs `%s`", o->rootfs);
         ctx = (struct mount_ctx){
-                .rootfs_fd = rootfs_fd,
-                .userns = spec->namespaces[OCI_NS_USER].present,
-                .new_netns = spec->namespaces[OCI_NS_NETWORK].present && !spec->namespaces[OCI_NS_NETWORK].path,
-                .cgroup = o->cgroup,
+            .rootfs_fd = rootfs_fd,
+            .userns = spec->namespaces[OCI_NS_USER].present,
+            .new_netns = spec->namespaces[OCI_NS_NETWORK].present && !spec->namespaces[OCI_NS_NETWORK].path,
+            .cgroup = o->cgroup,
         };
         r = mounts_apply(spec, &ctx, err);
         if (r < 0)
@@ -203,8 +205,8 @@ static int mask_path(int root_fd, const char *path, int *null_fd, struct berth_e
         if (fstat(fd, &st) < 0)
                 return berth_err(err, errno, "stat `%s`", path);
         if (S_ISDIR(st.st_mode)) {
-                if (mount("tmpfs", fd_proc_path(fd, p), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                          "size=0k") < 0)
+                if (mount("tmpfs", fd_proc_path(fd, p), "tmpfs",
+                          MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k") < 0)
                         return berth_err(err, errno, "mask directory `%s`", path);
                 return 0;
         }
