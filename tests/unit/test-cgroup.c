@@ -101,15 +101,15 @@ TEST(test_path_mapping)
                 bool systemd;
                 const char *out;
         } ok[] = {
-                { NULL, false, "berth/ctr1" },
-                { "", false, "berth/ctr1" },
-                { "/docker/ctr1", false, "docker/ctr1" },
-                { "//a//./b/", false, "a/b" },
-                { "rel/x", false, "berth/rel/x" },
-                { "machine.slice:libpod:ctr1", true, "machine.slice/libpod-ctr1.scope" },
-                { "user-1000.slice:libpod:ctr1", true, "user.slice/user-1000.slice/libpod-ctr1.scope" },
-                { ":docker:ctr1", true, "system.slice/docker-ctr1.scope" },
-                { "/libpod_parent/ctr1", true, "libpod_parent/ctr1" },
+            {NULL, false, "berth/ctr1"},
+            {"", false, "berth/ctr1"},
+            {"/docker/ctr1", false, "docker/ctr1"},
+            {"//a//./b/", false, "a/b"},
+            {"rel/x", false, "berth/rel/x"},
+            {"machine.slice:libpod:ctr1", true, "machine.slice/libpod-ctr1.scope"},
+            {"user-1000.slice:libpod:ctr1", true, "user.slice/user-1000.slice/libpod-ctr1.scope"},
+            {":docker:ctr1", true, "system.slice/docker-ctr1.scope"},
+            {"/libpod_parent/ctr1", true, "libpod_parent/ctr1"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
                 _cleanup_free_ char *out = NULL;
@@ -126,14 +126,14 @@ TEST(test_path_validation)
                 bool systemd;
                 const char *msg;
         } bad[] = {
-                { "/a/../b", false, "must not contain \"..\"" },
-                { "..", false, "must not contain \"..\"" },
-                { "x/../../etc", false, "must not contain \"..\"" },
-                { "/", false, "root cgroup" },
-                { "machine.slice:libpod", true, "slice:prefix:name" },
-                { "machine.slice:libpod:..", true, "invalid cgroupsPath" },
-                { "machine.slice:libpod:a/b", true, "invalid cgroupsPath" },
-                { "../x.slice:libpod:a", true, "invalid systemd slice" },
+            {"/a/../b", false, "must not contain \"..\""},
+            {"..", false, "must not contain \"..\""},
+            {"x/../../etc", false, "must not contain \"..\""},
+            {"/", false, "root cgroup"},
+            {"machine.slice:libpod", true, "slice:prefix:name"},
+            {"machine.slice:libpod:..", true, "invalid cgroupsPath"},
+            {"machine.slice:libpod:a/b", true, "invalid cgroupsPath"},
+            {"../x.slice:libpod:a", true, "invalid systemd slice"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 _cleanup_free_ char *out = NULL;
@@ -191,19 +191,19 @@ TEST(test_parse_errors)
         static const struct {
                 const char *json, *msg;
         } bad[] = {
-                { "{\"memory\":{\"limit\":\"64m\"}}", "`linux.resources.memory.limit` must be an integer" },
-                { "{\"memory\":[]}", "`linux.resources.memory` must be an object" },
-                { "{\"memory\":{\"swappiness\":101}}", "swappiness" },
-                { "{\"cpu\":{\"cpus\":0}}", "`linux.resources.cpu.cpus` must be a string" },
-                { "{\"cpu\":{\"shares\":-5}}", "must not be negative" },
-                { "{\"pids\":{\"limit\":1.5}}", "`linux.resources.pids.limit` must be an integer" },
-                { "{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}", "`linux.resources.devices[0].type`" },
-                { "{\"devices\":[{\"type\":\"c\"}]}", "`linux.resources.devices[0].allow` is required" },
-                { "{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}", "access" },
-                { "{\"hugepageLimits\":[{\"limit\":1}]}", "pageSize` is required" },
-                { "{\"unified\":{\"memory.max\":5}}", "`linux.resources.unified.memory.max` must be a string" },
-                { "{\"unified\":{\"../x.max\":\"1\"}}", "invalid key" },
-                { "[1]", "`linux.resources` must be an object" },
+            {"{\"memory\":{\"limit\":\"64m\"}}", "`linux.resources.memory.limit` must be an integer"},
+            {"{\"memory\":[]}", "`linux.resources.memory` must be an object"},
+            {"{\"memory\":{\"swappiness\":101}}", "swappiness"},
+            {"{\"cpu\":{\"cpus\":0}}", "`linux.resources.cpu.cpus` must be a string"},
+            {"{\"cpu\":{\"shares\":-5}}", "must not be negative"},
+            {"{\"pids\":{\"limit\":1.5}}", "`linux.resources.pids.limit` must be an integer"},
+            {"{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}", "`linux.resources.devices[0].type`"},
+            {"{\"devices\":[{\"type\":\"c\"}]}", "`linux.resources.devices[0].allow` is required"},
+            {"{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}", "access"},
+            {"{\"hugepageLimits\":[{\"limit\":1}]}", "pageSize` is required"},
+            {"{\"unified\":{\"memory.max\":5}}", "`linux.resources.unified.memory.max` must be a string"},
+            {"{\"unified\":{\"../x.max\":\"1\"}}", "invalid key"},
+            {"[1]", "`linux.resources` must be an object"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 _cleanup_res_ struct cgroup_resources *r = NULL;
@@ -259,7 +259,8 @@ TEST(test_lifecycle)
         int status;
 
         ASSERT_OK(parse_str("{\"memory\":{\"limit\":67108864},\"pids\":{\"limit\":10},"
-                            "\"cpu\":{\"shares\":512,\"cpus\":\"0\"}}", &r, &err));
+                            "\"cpu\":{\"shares\":512,\"cpus\":\"0\"}}",
+                            &r, &err));
         child = fork_sleeper();
         ASSERT_TRUE(child > 0);
         if (cgroup_create(id, NULL, false, r, child, &cg, &err) < 0)
@@ -324,8 +325,8 @@ TEST(test_update)
         bool v1 = mode != CGROUP_MODE_UNIFIED;
 
         ASSERT_OK(parse_str("{\"memory\":{\"limit\":67108864,\"swap\":134217728}}", &r1, &err));
-        ASSERT_OK(parse_str("{\"memory\":{\"limit\":16777216,\"swap\":33554432},\"pids\":{\"limit\":0}}", &r2,
-                            &err));
+        ASSERT_OK(parse_str("{\"memory\":{\"limit\":16777216,\"swap\":33554432},\"pids\":{\"limit\":0}}",
+                            &r2, &err));
         ASSERT_OK(parse_str("{\"memory\":{\"limit\":268435456,\"swap\":536870912}}", &r3, &err));
         if (cgroup_create(id, "/berth-test/upd", false, r1, 0, &cg, &err) < 0)
                 TAP_FAIL("create: %s", err->msg);
@@ -364,8 +365,8 @@ TEST(test_unavailable)
         ASSERT_TRUE(strstr(err->msg, "hugepage size `3MB` is not supported"));
         error_cleanup(&err);
         {
-                _cleanup_free_ char *p = xasprintf("/sys/fs/cgroup/%s/berth/%s",
-                                                   mode == CGROUP_MODE_UNIFIED ? "" : "memory", id);
+                _cleanup_free_ char *p =
+                    xasprintf("/sys/fs/cgroup/%s/berth/%s", mode == CGROUP_MODE_UNIFIED ? "" : "memory", id);
                 ASSERT_TRUE(access(p, F_OK) < 0); /* the failed create left nothing behind */
         }
         if (mode == CGROUP_MODE_UNIFIED)
@@ -442,14 +443,15 @@ static int run_opener(pid_t *child, int go)
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static const char *const dev_paths[] = { "/dev/null", "/dev/null", "/dev/zero", "/dev/zero" };
-static const int dev_flags[] = { O_RDONLY, O_WRONLY, O_RDONLY, O_RDWR };
+static const char *const dev_paths[] = {"/dev/null", "/dev/null", "/dev/zero", "/dev/zero"};
+static const int dev_flags[] = {O_RDONLY, O_WRONLY, O_RDONLY, O_RDWR};
 
 /* Deny all, allow /dev/null fully and /dev/zero read-only: last match wins as in the spec. */
-static const char devices_json[] = "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-                                   "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
-                                   "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rw\"},"
-                                   "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"w\"}]}";
+static const char devices_json[] =
+    "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rw\"},"
+    "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"w\"}]}";
 
 TEST(test_devices)
 {
@@ -471,7 +473,8 @@ TEST(test_devices)
                         if (streq(cg->h[i].name, "devices"))
                                 path = xasprintf("%s/devices.list", cg->h[i].dir);
                 ASSERT_OK(read_file_at(AT_FDCWD, path, 1 << 16, &list, NULL, &err));
-                ASSERT_TRUE(list && strstr(list, "c 1:3 rwm") && strstr(list, "c 1:5 r") && !strstr(list, "a *:*"));
+                ASSERT_TRUE(list && strstr(list, "c 1:3 rwm") && strstr(list, "c 1:5 r") &&
+                            !strstr(list, "a *:*"));
         }
         /* null r, null w, zero r allowed; zero rw denied. */
         ASSERT_EQ(run_opener(&child, go), 0x7);
@@ -484,16 +487,16 @@ TEST(test_devices_bpf)
         _cleanup_res_ struct cgroup_resources *r = NULL, *r2 = NULL;
         _cleanup_error_ struct berth_error *err = NULL;
         const char *root = mode == CGROUP_MODE_UNIFIED ? CGROUP_ROOT : CGROUP_UNIFIED_HYBRID;
-        _cleanup_free_ char *dir = xasprintf("%s/berth-test-bpf-%d", mode == CGROUP_MODE_V1 ? "/nonexistent" : root,
-                                             (int)getpid());
+        _cleanup_free_ char *dir =
+            xasprintf("%s/berth-test-bpf-%d", mode == CGROUP_MODE_V1 ? "/nonexistent" : root, (int)getpid());
         int go = -1;
 
         if (mode == CGROUP_MODE_V1)
                 return;
         ASSERT_OK(parse_str(devices_json, &r, &err));
         ASSERT_OK(parse_str("{\"devices\":[{\"allow\":true,\"access\":\"rwm\"},"
-                            "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"w\"}]}", &r2,
-                            &err));
+                            "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"w\"}]}",
+                            &r2, &err));
         ASSERT_TRUE(mkdir(dir, 0755) == 0 || errno == EEXIST);
         if (cgroup_bpf_apply_devices(dir, r->devices, r->n_devices, &err) < 0) {
                 (void)rmdir(dir);

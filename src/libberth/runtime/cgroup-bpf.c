@@ -48,7 +48,8 @@ static void emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t
                 p->cap = p->cap ? p->cap * 2 : 64;
                 p->insns = xrealloc(p->insns, p->cap * sizeof(*p->insns));
         }
-        p->insns[p->n++] = (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
+        p->insns[p->n++] =
+            (struct bpf_insn){.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
 }
 
 /* The registers the prologue fills from struct bpf_cgroup_dev_ctx. */
@@ -57,9 +58,11 @@ enum { R_CTX = 1, R_TYPE = 2, R_ACCESS = 3, R_MAJOR = 4, R_MINOR = 5, R_TMP = 1 
 static void emit_prologue(struct prog *p)
 {
         /* access_type is (access << 16) | type; r1 (the ctx) is free after these loads. */
-        emit(p, BPF_LDX | BPF_MEM | BPF_W, R_TYPE, R_CTX, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0);
+        emit(p, BPF_LDX | BPF_MEM | BPF_W, R_TYPE, R_CTX, offsetof(struct bpf_cgroup_dev_ctx, access_type),
+             0);
         emit(p, BPF_ALU | BPF_AND | BPF_K, R_TYPE, 0, 0, 0xffff);
-        emit(p, BPF_LDX | BPF_MEM | BPF_W, R_ACCESS, R_CTX, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0);
+        emit(p, BPF_LDX | BPF_MEM | BPF_W, R_ACCESS, R_CTX, offsetof(struct bpf_cgroup_dev_ctx, access_type),
+             0);
         emit(p, BPF_ALU | BPF_RSH | BPF_K, R_ACCESS, 0, 0, 16);
         emit(p, BPF_LDX | BPF_MEM | BPF_W, R_MAJOR, R_CTX, offsetof(struct bpf_cgroup_dev_ctx, major), 0);
         emit(p, BPF_LDX | BPF_MEM | BPF_W, R_MINOR, R_CTX, offsetof(struct bpf_cgroup_dev_ctx, minor), 0);
@@ -210,7 +213,7 @@ int cgroup_bpf_apply_devices(const char *dir, const struct cgroup_device_rule *r
 {
         _cleanup_close_ int cg_fd = -EBADF, prog_fd = -EBADF;
         _cleanup_free_ struct bpf_insn *insns = NULL;
-        struct prog p = { 0 };
+        struct prog p = {0};
         uint32_t old[64], n_old = ARRAY_SIZE(old);
         union bpf_attr attr;
         int r;

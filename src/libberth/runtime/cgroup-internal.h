@@ -49,16 +49,16 @@ struct cgroup_resources {
 
 /* One v1 hierarchy: a mount of some controllers (or a named hierarchy). */
 struct cgroup_hierarchy {
-        char *name;        /* the super options: "memory", "cpu,cpuacct", "name=systemd" */
-        char *mount;       /* where the host mounted it: /sys/fs/cgroup/memory */
-        char *dir;         /* this container's cgroup in it */
+        char *name;  /* the super options: "memory", "cpu,cpuacct", "name=systemd" */
+        char *mount; /* where the host mounted it: /sys/fs/cgroup/memory */
+        char *dir;   /* this container's cgroup in it */
 };
 
 struct cgroup_ops;
 
 struct cgroup {
         enum cgroup_mode mode;
-        char *path; /* relative to every hierarchy root, no leading '/': "berth/<id>" */
+        char *path;                 /* relative to every hierarchy root, no leading '/': "berth/<id>" */
         struct cgroup_hierarchy *h; /* v1 and hybrid */
         size_t n_h;
         char *unified_dir; /* v2: the cgroup; hybrid: the same path under unified, or NULL */
@@ -67,7 +67,8 @@ struct cgroup {
 
 struct cgroup_ops {
         /* mkdir, apply res, then move pid in (pid may be 0: no process yet). */
-        int (*create)(struct cgroup *cg, const struct cgroup_resources *res, pid_t pid, struct berth_error **err);
+        int (*create)(struct cgroup *cg, const struct cgroup_resources *res, pid_t pid,
+                      struct berth_error **err);
         int (*update)(struct cgroup *cg, const struct cgroup_resources *res, struct berth_error **err);
         int (*enter)(struct cgroup *cg, pid_t pid, struct berth_error **err);
         int (*freeze)(struct cgroup *cg, bool frozen, struct berth_error **err);
@@ -96,7 +97,7 @@ int cgroup_path_from_spec(const char *id, const char *cgroups_path, bool systemd
                           struct berth_error **err);
 int cgroup_write(const char *dir, const char *file, const char *value, struct berth_error **err);
 int cgroup_writef(const char *dir, const char *file, struct berth_error **err, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 int cgroup_read(const char *dir, const char *file, char **ret, struct berth_error **err);
 bool cgroup_file_exists(const char *dir, const char *file);
 /* rmdir (children first) with retries while processes leave; ENOENT is success. */

@@ -38,7 +38,8 @@ static int need(struct cgroup *cg, bool wanted, const char *ctl, const char *wha
 {
         if (!wanted || v1_find(cg, ctl))
                 return 0;
-        return berth_err_msg(err, ENOTSUP, "cgroup controller `%s` is not available: cannot apply %s", ctl, what);
+        return berth_err_msg(err, ENOTSUP, "cgroup controller `%s` is not available: cannot apply %s", ctl,
+                             what);
 }
 
 /* Every requested limit must have its controller before anything is written. */
@@ -46,12 +47,14 @@ static int v1_check(struct cgroup *cg, const struct cgroup_resources *res, struc
 {
         bool mem = res->mem_limit.set || res->mem_reservation.set || res->mem_swap.set ||
                    res->mem_swappiness.set || res->disable_oom_killer;
-        bool cpu = res->cpu_shares.set || res->cpu_quota.set || res->cpu_period.set || res->cpu_rt_runtime.set ||
-                   res->cpu_rt_period.set || (res->cpu_idle.set && res->cpu_idle.v);
+        bool cpu = res->cpu_shares.set || res->cpu_quota.set || res->cpu_period.set ||
+                   res->cpu_rt_runtime.set || res->cpu_rt_period.set ||
+                   (res->cpu_idle.set && res->cpu_idle.v);
         int r;
 
         if (res->n_unified > 0)
-                return berth_err_msg(err, ENOTSUP, "`linux.resources.unified` needs cgroup v2, but this host "
+                return berth_err_msg(err, ENOTSUP,
+                                     "`linux.resources.unified` needs cgroup v2, but this host "
                                      "runs its controllers on cgroup v1");
         if ((r = need(cg, mem, "memory", "memory limits", err)) < 0 ||
             (r = need(cg, cpu, "cpu", "cpu limits", err)) < 0 ||
@@ -109,16 +112,19 @@ static int write_i64(const char *dir, const char *file, int64_t v, struct berth_
  * first depends on whether the limits grow or shrink: try one order, and on
  * EINVAL the other.
  */
-static int v1_apply_memory_limits(const char *dir, const struct cgroup_resources *res, struct berth_error **err)
+static int v1_apply_memory_limits(const char *dir, const struct cgroup_resources *res,
+                                  struct berth_error **err)
 {
         _cleanup_error_ struct berth_error *first = NULL;
         int r;
 
         if (res->mem_swap.set && !cgroup_file_exists(dir, "memory.memsw.limit_in_bytes"))
-                return berth_err_msg(err, ENOTSUP, "cannot limit swap: the kernel has no swap accounting "
+                return berth_err_msg(err, ENOTSUP,
+                                     "cannot limit swap: the kernel has no swap accounting "
                                      "(`memory.memsw.limit_in_bytes` is missing; boot with swapaccount=1)");
         if (!res->mem_swap.set)
-                return res->mem_limit.set ? write_i64(dir, "memory.limit_in_bytes", res->mem_limit.v, err) : 0;
+                return res->mem_limit.set ? write_i64(dir, "memory.limit_in_bytes", res->mem_limit.v, err)
+                                          : 0;
         if (!res->mem_limit.set)
                 return write_i64(dir, "memory.memsw.limit_in_bytes", res->mem_swap.v, err);
         r = write_i64(dir, "memory.limit_in_bytes", res->mem_limit.v, &first);
@@ -161,15 +167,17 @@ static int v1_apply_cpu(const char *dir, const struct cgroup_resources *res, str
         if (res->cpu_period.set && res->cpu_period.v > 0 &&
             (r = write_i64(dir, "cpu.cfs_period_us", res->cpu_period.v, err)) < 0)
                 return r;
-        if (res->cpu_quota.set && (r = write_i64(dir, "cpu.cfs_quota_us", res->cpu_quota.v > 0 ?
-                                                 res->cpu_quota.v : -1, err)) < 0)
+        if (res->cpu_quota.set &&
+            (r = write_i64(dir, "cpu.cfs_quota_us", res->cpu_quota.v > 0 ? res->cpu_quota.v : -1, err)) < 0)
                 return r;
         if (res->cpu_rt_period.set && res->cpu_rt_period.v > 0 &&
             (r = write_i64(dir, "cpu.rt_period_us", res->cpu_rt_period.v, err)) < 0)
                 return r;
-        if (res->cpu_rt_runtime.set && (r = write_i64(dir, "cpu.rt_runtime_us", res->cpu_rt_runtime.v, err)) < 0)
+        if (res->cpu_rt_runtime.set &&
+            (r = write_i64(dir, "cpu.rt_runtime_us", res->cpu_rt_runtime.v, err)) < 0)
                 return r;
-        if (res->cpu_idle.set && res->cpu_idle.v && (r = write_i64(dir, "cpu.idle", res->cpu_idle.v, err)) < 0)
+        if (res->cpu_idle.set && res->cpu_idle.v &&
+            (r = write_i64(dir, "cpu.idle", res->cpu_idle.v, err)) < 0)
                 return r;
         return 0;
 }
@@ -183,8 +191,13 @@ static int v1_apply_hugetlb(struct cgroup *cg, const struct cgroup_resources *re
                 return 0;
         if (!h) {
                 if (!cg->unified_dir)
-                        return berth_err_msg(err, ENOTSUP, "cgroup controller `hugetlb` is not available: "
+                        return berth_err_msg(err, ENOTSUP,
+                                             "cgroup controller `hugetlb` is not available: "
                                              "cannot apply hugepageLimits (no unified cgroup)");
+                /* Enabling writes the unified root's subtree_control: only when a limit needs it. */
+                r = cgroup_v2_enable_controllers(CGROUP_UNIFIED_HYBRID, cg->path, err);
+                if (r < 0)
+                        return r;
                 return cgroup_v2_apply_hugetlb(cg->unified_dir, res, err);
         }
         for (size_t i = 0; i < res->n_hugepages; i++) {
@@ -239,7 +252,7 @@ static int v1_apply(struct cgroup *cg, const struct cgroup_resources *res, struc
 static int v1_cpuset_init(struct cgroup_hierarchy *h, const char *path, struct berth_error **err)
 {
         _cleanup_free_ char *parent = xstrdup(h->mount), *copy = xstrdup(path);
-        static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
         char *save = NULL;
 
         for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
@@ -290,13 +303,12 @@ static int v1_create_unified(struct cgroup *cg, const struct cgroup_resources *r
                 log_debug("cgroup: no unified cgroup: %s", e->msg);
                 free(cg->unified_dir);
                 cg->unified_dir = NULL;
-                return 0;
         }
-        /* Enabling writes the unified root's subtree_control: only when a limit needs it. */
-        return needed ? cgroup_v2_enable_controllers(CGROUP_UNIFIED_HYBRID, cg->path, err) : 0;
+        return 0;
 }
 
-static int v1_create(struct cgroup *cg, const struct cgroup_resources *res, pid_t pid, struct berth_error **err)
+static int v1_create(struct cgroup *cg, const struct cgroup_resources *res, pid_t pid,
+                     struct berth_error **err)
 {
         struct cgroup_hierarchy *cpuset = v1_find(cg, "cpuset");
         int r;
@@ -354,14 +366,15 @@ static int v1_freeze(struct cgroup *cg, bool frozen, struct berth_error **err)
                         return r;
                 if (now == frozen)
                         return 0;
-                nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+                nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
         }
-        return berth_err_msg(err, EBUSY, "cgroup `%s` did not %s in time", h->dir, frozen ? "freeze" : "thaw");
+        return berth_err_msg(err, EBUSY, "cgroup `%s` did not %s in time", h->dir,
+                             frozen ? "freeze" : "thaw");
 }
 
 static const char *v1_procs_dir(struct cgroup *cg)
 {
-        static const char *const pref[] = { "pids", "memory", "freezer" };
+        static const char *const pref[] = {"pids", "memory", "freezer"};
 
         for (size_t i = 0; i < ARRAY_SIZE(pref); i++)
                 if (v1_find(cg, pref[i]))
@@ -394,12 +407,12 @@ static int v1_destroy(struct cgroup *cg, struct berth_error **err)
 }
 
 const struct cgroup_ops cgroup_v1_ops = {
-        .create = v1_create,
-        .update = v1_apply,
-        .enter = v1_enter,
-        .freeze = v1_freeze,
-        .is_frozen = v1_is_frozen,
-        .procs_dir = v1_procs_dir,
-        .kill = v1_kill,
-        .destroy = v1_destroy,
+    .create = v1_create,
+    .update = v1_apply,
+    .enter = v1_enter,
+    .freeze = v1_freeze,
+    .is_frozen = v1_is_frozen,
+    .procs_dir = v1_procs_dir,
+    .kill = v1_kill,
+    .destroy = v1_destroy,
 };

@@ -81,7 +81,8 @@ static int v2_need(const char *dir, const char *ctl, const char *what, struct be
 {
         if (v2_has_controller(dir, ctl))
                 return 0;
-        return berth_err_msg(err, ENOTSUP, "cgroup controller `%s` is not available: cannot apply %s", ctl, what);
+        return berth_err_msg(err, ENOTSUP, "cgroup controller `%s` is not available: cannot apply %s", ctl,
+                             what);
 }
 
 int cgroup_v2_apply_hugetlb(const char *dir, const struct cgroup_resources *res, struct berth_error **err)
@@ -140,13 +141,15 @@ static int v2_apply_memory(const char *dir, const struct cgroup_resources *res, 
                         if (!res->mem_limit.set || res->mem_limit.v < 0)
                                 return berth_err_msg(err, EINVAL, "a swap limit needs a memory limit");
                         if (swap < res->mem_limit.v)
-                                return berth_err_msg(err, EINVAL, "`memory.swap` (%lld) must not be smaller "
-                                                     "than `memory.limit` (%lld)", (long long)swap,
-                                                     (long long)res->mem_limit.v);
+                                return berth_err_msg(err, EINVAL,
+                                                     "`memory.swap` (%lld) must not be smaller "
+                                                     "than `memory.limit` (%lld)",
+                                                     (long long)swap, (long long)res->mem_limit.v);
                         swap -= res->mem_limit.v;
                 }
                 if (!cgroup_file_exists(dir, "memory.swap.max"))
-                        return berth_err_msg(err, ENOTSUP, "cannot limit swap: the kernel has no swap "
+                        return berth_err_msg(err, ENOTSUP,
+                                             "cannot limit swap: the kernel has no swap "
                                              "accounting (`memory.swap.max` is missing)");
                 fmt_max(buf, sizeof(buf), swap);
                 if ((r = cgroup_write(dir, "memory.swap.max", buf, err)) < 0)
@@ -154,7 +157,8 @@ static int v2_apply_memory(const char *dir, const struct cgroup_resources *res, 
         }
 ignored:
         if (res->mem_swappiness.set || res->disable_oom_killer)
-                log_debug("cgroup: memory.swappiness and disableOOMKiller do not exist on cgroup v2; ignored");
+                log_debug(
+                    "cgroup: memory.swappiness and disableOOMKiller do not exist on cgroup v2; ignored");
         return 0;
 }
 
@@ -177,15 +181,18 @@ static int v2_apply_cpu(const char *dir, const struct cgroup_resources *res, str
         }
         if (res->cpu_quota.set || res->cpu_period.set) {
                 char quota[32];
-                fmt_max(quota, sizeof(quota), res->cpu_quota.set && res->cpu_quota.v > 0 ? res->cpu_quota.v : -1);
+                fmt_max(quota, sizeof(quota),
+                        res->cpu_quota.set && res->cpu_quota.v > 0 ? res->cpu_quota.v : -1);
                 if (res->cpu_period.set && res->cpu_period.v > 0)
-                        r = cgroup_writef(dir, "cpu.max", err, "%s %lld", quota, (long long)res->cpu_period.v);
+                        r = cgroup_writef(dir, "cpu.max", err, "%s %lld", quota,
+                                          (long long)res->cpu_period.v);
                 else
                         r = cgroup_write(dir, "cpu.max", quota, err);
                 if (r < 0)
                         return r;
         }
-        if (res->cpu_idle.set && (r = cgroup_writef(dir, "cpu.idle", err, "%lld", (long long)res->cpu_idle.v)) < 0)
+        if (res->cpu_idle.set &&
+            (r = cgroup_writef(dir, "cpu.idle", err, "%lld", (long long)res->cpu_idle.v)) < 0)
                 return r;
         return 0;
 }
@@ -226,8 +233,10 @@ static int v2_apply_unified(const char *dir, const struct cgroup_resources *res,
                 const char *k = res->unified_keys[i];
                 if (!cgroup_file_exists(dir, k)) {
                         _cleanup_free_ char *ctl = strndup(k, strcspn(k, "."));
-                        return berth_err_msg(err, ENOTSUP, "cannot set `linux.resources.unified.%s`: no such "
-                                             "cgroup file (is the `%s` controller available?)", k, ctl);
+                        return berth_err_msg(err, ENOTSUP,
+                                             "cannot set `linux.resources.unified.%s`: no such "
+                                             "cgroup file (is the `%s` controller available?)",
+                                             k, ctl);
                 }
                 if (cgroup_write(dir, k, res->unified_values[i], err) < 0)
                         return berth_err_prefix(err, "linux.resources.unified");
@@ -254,7 +263,8 @@ static int v2_enter(struct cgroup *cg, pid_t pid, struct berth_error **err)
         return cgroup_write_pid(cg->unified_dir, pid, err);
 }
 
-static int v2_create(struct cgroup *cg, const struct cgroup_resources *res, pid_t pid, struct berth_error **err)
+static int v2_create(struct cgroup *cg, const struct cgroup_resources *res, pid_t pid,
+                     struct berth_error **err)
 {
         int r;
 
@@ -303,7 +313,7 @@ static int v2_freeze(struct cgroup *cg, bool frozen, struct berth_error **err)
                         return r;
                 if (now == frozen)
                         return 0;
-                nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+                nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
         }
         return frozen ? berth_err_msg(err, EBUSY, "cgroup `%s` did not freeze in time", cg->unified_dir) : 0;
 }
@@ -327,12 +337,12 @@ static int v2_destroy(struct cgroup *cg, struct berth_error **err)
 }
 
 const struct cgroup_ops cgroup_v2_ops = {
-        .create = v2_create,
-        .update = v2_update,
-        .enter = v2_enter,
-        .freeze = v2_freeze,
-        .is_frozen = v2_is_frozen,
-        .procs_dir = v2_procs_dir,
-        .kill = v2_kill,
-        .destroy = v2_destroy,
+    .create = v2_create,
+    .update = v2_update,
+    .enter = v2_enter,
+    .freeze = v2_freeze,
+    .is_frozen = v2_is_frozen,
+    .procs_dir = v2_procs_dir,
+    .kill = v2_kill,
+    .destroy = v2_destroy,
 };

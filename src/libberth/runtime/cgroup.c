@@ -109,7 +109,7 @@ int cgroup_rmdir(const char *dir, struct berth_error **err)
                         return 0;
                 if (errno != EBUSY && errno != ENOTEMPTY)
                         break;
-                nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+                nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
         }
         return berth_err(err, errno, "remove cgroup `%s`", dir);
 }
@@ -119,7 +119,7 @@ int cgroup_check_hugepage_size(const char *size, struct berth_error **err)
         static const struct {
                 char suffix;
                 unsigned long long mult;
-        } units[] = { { 'K', 1 }, { 'M', 1024 }, { 'G', 1024 * 1024 } };
+        } units[] = {{'K', 1}, {'M', 1024}, {'G', 1024 * 1024}};
         _cleanup_free_ char *p = NULL;
         unsigned long long n;
         char *end;
@@ -127,12 +127,14 @@ int cgroup_check_hugepage_size(const char *size, struct berth_error **err)
         errno = 0;
         n = strtoull(size, &end, 10);
         if (errno || end == size || n == 0 || strlen(end) != 2 || end[1] != 'B')
-                return berth_err_msg(err, EINVAL, "invalid hugepage size `%s` (expected e.g. \"2MB\")", size);
+                return berth_err_msg(err, EINVAL, "invalid hugepage size `%s` (expected e.g. \"2MB\")",
+                                     size);
         for (size_t i = 0; i < ARRAY_SIZE(units); i++)
                 if (end[0] == units[i].suffix)
                         p = xasprintf("/sys/kernel/mm/hugepages/hugepages-%llukB", n * units[i].mult);
         if (!p)
-                return berth_err_msg(err, EINVAL, "invalid hugepage size `%s` (expected e.g. \"2MB\")", size);
+                return berth_err_msg(err, EINVAL, "invalid hugepage size `%s` (expected e.g. \"2MB\")",
+                                     size);
         if (access(p, F_OK) < 0)
                 return berth_err_msg(err, EINVAL, "hugepage size `%s` is not supported by this host", size);
         return 0;
@@ -229,8 +231,8 @@ static int systemd_path_map(const char *spec, char **ret, struct berth_error **e
         prefix = strchr(slice, ':');
         name = prefix ? strchr(prefix + 1, ':') : NULL;
         if (!name || strchr(name + 1, ':'))
-                return berth_err_msg(err, EINVAL, "cgroupsPath `%s` must have the form \"slice:prefix:name\"",
-                                     spec);
+                return berth_err_msg(err, EINVAL,
+                                     "cgroupsPath `%s` must have the form \"slice:prefix:name\"", spec);
         *prefix++ = '\0';
         *name++ = '\0';
         if (!*name || strchr(name, '/') || strchr(prefix, '/') || streq(name, "..") || streq(name, "."))
@@ -254,7 +256,8 @@ int cgroup_path_from_spec(const char *id, const char *cgroups_path, bool systemd
         int r;
 
         if (!id || !*id || strchr(id, '/') || streq(id, ".") || streq(id, ".."))
-                return berth_err_msg(err, EINVAL, "invalid container id `%s` for a cgroup name", id ? id : "");
+                return berth_err_msg(err, EINVAL, "invalid container id `%s` for a cgroup name",
+                                     id ? id : "");
         if (!cgroups_path)
                 cgroups_path = "";
         if (systemd_path && strchr(cgroups_path, ':'))
@@ -319,7 +322,7 @@ static void cgroup_add_hierarchy(struct cgroup *cg, char *name, const char *moun
                         return;
                 }
         cg->h = xrealloc(cg->h, (cg->n_h + 1) * sizeof(*cg->h));
-        cg->h[cg->n_h++] = (struct cgroup_hierarchy){ .name = name, .mount = xstrdup(mount) };
+        cg->h[cg->n_h++] = (struct cgroup_hierarchy){.name = name, .mount = xstrdup(mount)};
 }
 
 static int cgroup_find_v1_hierarchies(struct cgroup *cg, struct berth_error **err)
@@ -345,7 +348,8 @@ static int cgroup_find_v1_hierarchies(struct cgroup *cg, struct berth_error **er
                         cgroup_add_hierarchy(cg, name, mnt);
         }
         if (cg->n_h == 0)
-                return berth_err_msg(err, ENOENT, "no cgroup v1 hierarchy is mounted under `%s`", CGROUP_ROOT);
+                return berth_err_msg(err, ENOENT, "no cgroup v1 hierarchy is mounted under `%s`",
+                                     CGROUP_ROOT);
         return 0;
 }
 
@@ -390,17 +394,17 @@ static int get_opt(json_t *o, const char *key, const char *where, bool nonneg, s
                 return r;
         if (nonneg && n < 0)
                 return berth_err_msg(err, EINVAL, "`%s.%s` must not be negative", where, key);
-        *ret = (struct cgroup_opt){ .set = true, .v = n };
+        *ret = (struct cgroup_opt){.set = true, .v = n};
         return 0;
 }
 
-static const char *const memory_keys[] = { "limit", "reservation", "swap", "swappiness", NULL };
+static const char *const memory_keys[] = {"limit", "reservation", "swap", "swappiness", NULL};
 
 static int parse_memory(json_t *o, struct cgroup_resources *res, struct berth_error **err)
 {
         static const char *w = "linux.resources.memory";
-        struct cgroup_opt *dst[] = { &res->mem_limit, &res->mem_reservation, &res->mem_swap,
-                                     &res->mem_swappiness };
+        struct cgroup_opt *dst[] = {&res->mem_limit, &res->mem_reservation, &res->mem_swap,
+                                    &res->mem_swappiness};
         long long ignored = 0;
         int r;
 
@@ -411,8 +415,10 @@ static int parse_memory(json_t *o, struct cgroup_resources *res, struct berth_er
         }
         if (res->mem_swappiness.set && res->mem_swappiness.v > 100)
                 return berth_err_msg(err, EINVAL, "`%s.swappiness` must be between 0 and 100", w);
-        /* kernel and kernelTCP are deprecated and ignored by current runtimes; only their type is checked. */
-        if (json_get_int64(o, "kernel", w, &ignored, err) < 0 || json_get_int64(o, "kernelTCP", w, &ignored, err) < 0)
+        /* kernel and kernelTCP are deprecated and ignored by current runtimes; only their type is checked.
+         */
+        if (json_get_int64(o, "kernel", w, &ignored, err) < 0 ||
+            json_get_int64(o, "kernelTCP", w, &ignored, err) < 0)
                 return -EINVAL;
         return json_get_bool(o, "disableOOMKiller", w, &res->disable_oom_killer, err);
 }
@@ -432,7 +438,8 @@ static int parse_cpu(json_t *o, struct cgroup_resources *res, struct berth_error
             (r = json_get_string(o, "cpus", false, w, &cpus, err)) < 0 ||
             (r = json_get_string(o, "mems", false, w, &mems, err)) < 0)
                 return r;
-        if (res->cpu_shares.set && res->cpu_shares.v != 0 && (res->cpu_shares.v < 2 || res->cpu_shares.v > 262144))
+        if (res->cpu_shares.set && res->cpu_shares.v != 0 &&
+            (res->cpu_shares.v < 2 || res->cpu_shares.v > 262144))
                 return berth_err_msg(err, EINVAL, "`%s.shares` must be between 2 and 262144", w);
         if (res->cpu_idle.set && res->cpu_idle.v != 0 && res->cpu_idle.v != 1)
                 return berth_err_msg(err, EINVAL, "`%s.idle` must be 0 or 1", w);
@@ -452,7 +459,7 @@ static int parse_hugepages(json_t *arr, struct cgroup_resources *res, struct ber
         json_array_foreach (arr, i, e) {
                 _cleanup_free_ char *w = xasprintf("linux.resources.hugepageLimits[%zu]", i);
                 const char *size = NULL;
-                struct cgroup_opt limit = { 0 };
+                struct cgroup_opt limit = {0};
                 int r;
 
                 if (!json_is_object(e))
@@ -469,10 +476,11 @@ static int parse_hugepages(json_t *arr, struct cgroup_resources *res, struct ber
         return 0;
 }
 
-static int parse_device_rule(json_t *e, const char *w, struct cgroup_device_rule *d, struct berth_error **err)
+static int parse_device_rule(json_t *e, const char *w, struct cgroup_device_rule *d,
+                             struct berth_error **err)
 {
         const char *type = "a", *access = "rwm";
-        struct cgroup_opt major = { 0 }, minor = { 0 };
+        struct cgroup_opt major = {0}, minor = {0};
         json_t *allow = json_object_get(e, "allow");
         int r;
 
@@ -486,12 +494,13 @@ static int parse_device_rule(json_t *e, const char *w, struct cgroup_device_rule
             (r = get_opt(e, "minor", w, false, &minor, err)) < 0)
                 return r;
         if (!streq(type, "a") && !streq(type, "c") && !streq(type, "b"))
-                return berth_err_msg(err, EINVAL, "`%s.type` must be \"a\", \"c\" or \"b\", not `%s`", w, type);
+                return berth_err_msg(err, EINVAL, "`%s.type` must be \"a\", \"c\" or \"b\", not `%s`", w,
+                                     type);
         if (!*access)
                 access = "rwm";
         if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
-                return berth_err_msg(err, EINVAL, "`%s.access` must be made of \"r\", \"w\", \"m\", not `%s`", w,
-                                     access);
+                return berth_err_msg(err, EINVAL,
+                                     "`%s.access` must be made of \"r\", \"w\", \"m\", not `%s`", w, access);
         if ((major.set && major.v < -1) || (minor.set && minor.v < -1) || major.v > UINT32_MAX ||
             minor.v > UINT32_MAX)
                 return berth_err_msg(err, EINVAL, "`%s` has an invalid major or minor number", w);
@@ -534,11 +543,14 @@ static int parse_unified(json_t *o, struct cgroup_resources *res, struct berth_e
         res->unified_values = xcalloc(n, sizeof(char *));
         json_object_foreach (o, k, v) {
                 if (!json_is_string(v))
-                        return berth_err_msg(err, EINVAL, "`linux.resources.unified.%s` must be a string", k);
+                        return berth_err_msg(err, EINVAL, "`linux.resources.unified.%s` must be a string",
+                                             k);
                 /* A key is one file of the container's cgroup, nothing else. */
                 if (!*k || strchr(k, '/') || k[0] == '.' || !strchr(k, '.'))
-                        return berth_err_msg(err, EINVAL, "invalid key `%s` in `linux.resources.unified`", k);
-                if (streq(k, "cgroup.procs") || streq(k, "cgroup.threads") || streq(k, "cgroup.subtree_control"))
+                        return berth_err_msg(err, EINVAL, "invalid key `%s` in `linux.resources.unified`",
+                                             k);
+                if (streq(k, "cgroup.procs") || streq(k, "cgroup.threads") ||
+                    streq(k, "cgroup.subtree_control"))
                         return berth_err_msg(err, EINVAL, "`linux.resources.unified` must not set `%s`", k);
                 res->unified_keys[res->n_unified] = xstrdup(k);
                 res->unified_values[res->n_unified++] = xstrdup(json_string_value(v));
@@ -644,8 +656,9 @@ static void cgroup_freep(struct cgroup **cg)
 
 static const struct cgroup_resources no_resources;
 
-int cgroup_create(const char *id, const char *cgroups_path, bool systemd_path, const struct cgroup_resources *res,
-                  pid_t pid, struct cgroup **ret, struct berth_error **err)
+int cgroup_create(const char *id, const char *cgroups_path, bool systemd_path,
+                  const struct cgroup_resources *res, pid_t pid, struct cgroup **ret,
+                  struct berth_error **err)
 {
         _cleanup_(cgroup_freep) struct cgroup *cg = xmalloc(sizeof(*cg));
         int r;
@@ -702,7 +715,8 @@ static int check_state_path(const char *p, struct berth_error **err)
 {
         if (strncmp(p, CGROUP_ROOT "/", strlen(CGROUP_ROOT) + 1) != 0 || strstr(p, "/../") ||
             strstr(p, "/./") || (strlen(p) >= 3 && streq(p + strlen(p) - 3, "/..")))
-                return berth_err_msg(err, EINVAL, "cgroup state: path `%s` is not under `%s`", p, CGROUP_ROOT);
+                return berth_err_msg(err, EINVAL, "cgroup state: path `%s` is not under `%s`", p,
+                                     CGROUP_ROOT);
         return 0;
 }
 
@@ -870,7 +884,7 @@ static unsigned long attr_from_ms(bool readonly, unsigned long ms)
 static int bind_cgroup_dir(const char *src, int target_fd, unsigned long attr_set, struct berth_error **err)
 {
         _cleanup_close_ int tree = -EBADF;
-        struct mount_attr attr = { .attr_set = attr_set };
+        struct mount_attr attr = {.attr_set = attr_set};
 
         tree = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
         if (tree < 0)
@@ -916,7 +930,8 @@ static void link_comounted(int dir_fd, const char *name)
                         log_debug("cgroup: symlink `%s` -> `%s`: %m", c, name);
 }
 
-static int mount_v1_one(int dir_fd, const char *name, const char *src, unsigned long attr, struct berth_error **err)
+static int mount_v1_one(int dir_fd, const char *name, const char *src, unsigned long attr,
+                        struct berth_error **err)
 {
         _cleanup_close_ int fd = -EBADF;
 
@@ -928,10 +943,11 @@ static int mount_v1_one(int dir_fd, const char *name, const char *src, unsigned 
         return bind_cgroup_dir(src, fd, attr, err);
 }
 
-static int mount_v1(struct cgroup *cg, int target_fd, bool readonly, unsigned long attr, struct berth_error **err)
+static int mount_v1(struct cgroup *cg, int target_fd, bool readonly, unsigned long attr,
+                    struct berth_error **err)
 {
         _cleanup_close_ int root = -EBADF;
-        struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+        struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
         int r;
 
         r = mount_tmpfs(target_fd, &root, err);
