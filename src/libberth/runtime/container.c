@@ -1,1 +1,336 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The parent side of the lifecycle: create, start, run, state, delete. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/fs-util.h"
+#include "base/json-util.h"
+#include "base/log.h"
+#include "base/syscalls.h"
+#include "base/xalloc.h"
+#include "runtime/cgroup.h"
+#include "runtime/hooks.h"
+#include "runtime/runtime-internal.h"
+#include "runtime/runtime.h"
+#include "runtime/seccomp.h"
+#include "runtime/state.h"
+#include "runtime/terminal.h"
+
+/* Everything create holds until the init reports ready; released on every path. */
+struct create_job {
+        struct oci_spec *spec;
+        struct cgroup_resources *res;
+        struct berth_seccomp *seccomp;
+        struct cgroup *cgroup;
+        char *bundle, *rootfs;
+        int state_fd, start_fd, console_fd, sync_fd;
+        pid_t pid;
+        bool state_created;
+};
+
+static void create_job_release(const struct runtime_context *ctx, const char *id, struct create_job *j,
+                               bool failed)
+{
+        if (failed && j->pid > 0) {
+                kill(j->pid, SIGKILL);
+                (void)waitpid(j->pid, NULL, __WALL);
+        }
+        if (failed && j->cgroup)
+                (void)cgroup_destroy(j->cgroup, NULL);
+        if (failed && j->state_created)
+                (void)state_remove(ctx, id, NULL);
+        cgroup_free(j->cgroup);
+        berth_seccomp_free(j->seccomp);
+        cgroup_resources_free(j->res);
+        oci_spec_free(j->spec);
+        free(j->bundle);
+        free(j->rootfs);
+        for (int *fd = &j->state_fd; fd <= &j->sync_fd; fd++)
+                if (*fd >= 0)
+                        close(*fd);
+}
+
+static char *now_rfc3339(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+static int start_socket_listen(int state_fd, struct berth_error **err)
+{
+        struct sockaddr_un addr = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return berth_err(err, errno, "socket");
+        /* Through the directory fd: a long --root cannot overflow sun_path. */
+        snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/start.sock", state_fd);
+        if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 4) < 0)
+                return berth_err(err, errno, "bind the start socket");
+        return TAKE_FD(fd);
+}
+
+static int create_load(const struct runtime_create_options *o, struct create_job *j, struct berth_error **err)
+{
+        _cleanup_free_ char *config = NULL, *root = NULL;
+        char buf[PATH_MAX];
+        int r;
+
+        if (!realpath(o->bundle ? o->bundle : ".", buf))
+                return berth_err(err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
+        j->bundle = xstrdup(buf);
+        config = o->config ? xstrdup(o->config) : xasprintf("%s/config.json", j->bundle);
+        r = oci_spec_load(config, &j->spec, err);
+        if (r < 0)
+                return r;
+        root = j->spec->root_path[0] == '/' ? xstrdup(j->spec->root_path)
+                                            : xasprintf("%s/%s", j->bundle, j->spec->root_path);
+        if (!realpath(root, buf))
+                return berth_err(err, errno, "rootfs `%s`", root);
+        j->rootfs = xstrdup(buf);
+        if (!j->spec->namespaces[OCI_NS_MOUNT].present)
+                return berth_err_msg(err, EINVAL, "berth needs a mount namespace: add one to linux.namespaces");
+        if (j->spec->process && j->spec->process->terminal && !o->console_socket && j->console_fd < 0)
+                return berth_err_msg(err, EINVAL, "process.terminal is set: --console-socket is required");
+        if (j->spec->resources && (r = cgroup_resources_parse(j->spec->resources, &j->res, err)) < 0)
+                return r;
+        if (j->spec->seccomp && (r = berth_seccomp_compile(j->spec->seccomp, &j->seccomp, err)) < 0)
+                return berth_err_prefix(err, "seccomp");
+        return 0;
+}
+
+static int create_fork(const struct runtime_create_options *o, struct create_job *j, struct berth_error **err)
+{
+        const struct oci_spec *s = j->spec;
+        int sv[2];
+        bool userns = s->namespaces[OCI_NS_USER].present;
+        struct init_config c = {
+                .spec = s,
+                .rootfs = j->rootfs,
+                .bundle = j->bundle,
+                .no_pivot = o->no_pivot,
+                .start_fd = j->start_fd,
+                .console_fd = j->console_fd,
+                .preserve_fds = o->preserve_fds,
+                .seccomp = j->seccomp,
+                .double_fork = userns || s->namespaces[OCI_NS_PID].path,
+                .create_hooks = s->hooks.n[OCI_HOOK_PRESTART] || s->hooks.n[OCI_HOOK_CREATE_RUNTIME],
+        };
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return berth_err(err, errno, "socketpair");
+        if (c.double_fork) {
+                pid = fork();
+        } else {
+                /* One clone creates every namespace: the child is already the container's pid 1. */
+                struct berth_clone_args args = {
+                        .flags = ns_new_flags(s, false) & ~(unsigned long)CLONE_NEWCGROUP,
+                        .exit_signal = SIGCHLD,
+                };
+                pid = (pid_t)sys_clone3(&args, sizeof(args));
+                if (pid < 0 && errno == ENOSYS)
+                        pid = fork(); /* TODO unreachable on our kernels; keeps old ones working */
+        }
+        if (pid < 0) {
+                int e = errno;
+                close(sv[0]);
+                close(sv[1]);
+                return berth_err(err, e, "clone the container init");
+        }
+        if (pid == 0) {
+                close(sv[0]);
+                c.sync_fd = sv[1];
+                if (chdir(j->bundle) < 0)
+                        _exit(1);
+                init_main(&c);
+        }
+        close(sv[1]);
+        j->sync_fd = sv[0];
+        j->pid = pid;
+        return 0;
+}
+
+/* The double-fork path: id maps for the new user namespace, then the real init's pid. */
+static int create_wait_pid(struct create_job *j, struct berth_error **err)
+{
+        pid_t middle = j->pid, init_pid = 0;
+        int r;
+
+        if (j->spec->namespaces[OCI_NS_USER].present && !j->spec->namespaces[OCI_NS_USER].path) {
+                r = sync_expect(j->sync_fd, SYNC_USERNS, NULL, err);
+                if (r < 0)
+                        return r;
+                r = ns_write_id_maps(middle, j->spec, err);
+                if (r < 0)
+                        return berth_err_prefix(err, "user namespace");
+                r = sync_send(j->sync_fd, SYNC_USERNS_DONE, 0, err);
+                if (r < 0)
+                        return r;
+        }
+        r = sync_expect(j->sync_fd, SYNC_PID, &init_pid, err);
+        if (r < 0)
+                return r;
+        if (init_pid != middle) {
+                (void)waitpid(middle, NULL, 0);
+                j->pid = init_pid;
+        }
+        return 0;
+}
+
+static json_t *creating_state(const char *id, struct create_job *j)
+{
+        json_t *st = json_pack("{s:s,s:s,s:s,s:i,s:s}", "ociVersion", "1.0.2", "id", id, "status", "creating",
+                               "pid", (int)j->pid, "bundle", j->bundle);
+        json_object_set(st, "annotations", j->spec->annotations ? j->spec->annotations : json_object());
+        return st;
+}
+
+static int create_setup_init(struct runtime_context *ctx, const char *id, struct create_job *j,
+                             struct berth_error **err)
+{
+        _cleanup_free_ char *cg_json = NULL;
+        json_t *cgj;
+        int r;
+
+        if (j->spec->namespaces[OCI_NS_USER].present || j->spec->namespaces[OCI_NS_PID].path) {
+                r = create_wait_pid(j, err);
+                if (r < 0)
+                        return r;
+        }
+        r = cgroup_create(id, j->spec->cgroups_path, ctx->systemd_cgroup, j->res, j->pid, &j->cgroup, err);
+        if (r < 0)
+                return r;
+        cgj = cgroup_to_json(j->cgroup);
+        cg_json = json_dumps(cgj, JSON_COMPACT);
+        json_decref(cgj);
+        r = sync_send_payload(j->sync_fd, SYNC_CGROUP_DONE, cg_json ? cg_json : "", err);
+        if (r < 0)
+                return r;
+        if (j->spec->hooks.n[OCI_HOOK_PRESTART] || j->spec->hooks.n[OCI_HOOK_CREATE_RUNTIME]) {
+                _cleanup_json_ json_t *st = creating_state(id, j);
+                r = sync_expect(j->sync_fd, SYNC_PREPIVOT, NULL, err);
+                if (r < 0)
+                        return r;
+                r = hooks_run(j->spec->hooks.list[OCI_HOOK_PRESTART], j->spec->hooks.n[OCI_HOOK_PRESTART],
+                              "prestart", st, err);
+                if (r == 0)
+                        r = hooks_run(j->spec->hooks.list[OCI_HOOK_CREATE_RUNTIME],
+                                      j->spec->hooks.n[OCI_HOOK_CREATE_RUNTIME], "createRuntime", st, err);
+                if (r < 0)
+                        return r;
+                r = sync_send(j->sync_fd, SYNC_HOOKS_DONE, 0, err);
+                if (r < 0)
+                        return r;
+        }
+        return sync_expect(j->sync_fd, SYNC_READY, NULL, err);
+}
+
+static int create_record(struct runtime_context *ctx, const struct runtime_create_options *o,
+                         struct create_job *j, struct berth_error **err)
+{
+        _cleanup_free_ char *created = now_rfc3339();
+        struct runtime_state st = {
+                .id = (char *)o->id,
+                .pid = j->pid,
+                .pid_start = process_start_time(j->pid),
+                .bundle = j->bundle,
+                .rootfs = j->rootfs,
+                .created = created,
+                .owner = "root",
+                .annotations = j->spec->annotations,
+                .cgroup = cgroup_to_json(j->cgroup),
+                .hooks = json_object_get(j->spec->json, "hooks"),
+        };
+        int r;
+
+        r = state_write(ctx, &st, err);
+        json_decref(st.cgroup);
+        if (r < 0)
+                return r;
+        if (o->pid_file) {
+                char buf[32];
+                snprintf(buf, sizeof(buf), "%d", (int)j->pid);
+                r = write_file_atomic_at(AT_FDCWD, o->pid_file, buf, strlen(buf), 0644, err);
+                if (r < 0)
+                        return berth_err_prefix(err, "pid file");
+        }
+        return 0;
+}
+
+static int create_with_console(struct runtime_context *ctx, const struct runtime_create_options *o,
+                               int console_fd, pid_t *ret_pid, struct berth_error **err)
+{
+        struct create_job j = { .state_fd = -1, .start_fd = -1, .console_fd = console_fd, .sync_fd = -1 };
+        int r;
+
+        r = state_validate_id(o->id, err);
+        if (r < 0)
+                return r;
+        r = create_load(o, &j, err);
+        if (r < 0)
+                goto fail;
+        if (j.spec->process && j.spec->process->terminal && j.console_fd < 0) {
+                r = console_socket_connect(o->console_socket, &j.console_fd, err);
+                if (r < 0)
+                        goto fail;
+        }
+        r = state_dir_create(ctx, o->id, &j.state_fd, err);
+        if (r < 0)
+                goto fail;
+        j.state_created = true;
+        r = j.start_fd = start_socket_listen(j.state_fd, err);
+        if (r < 0)
+                goto fail;
+        r = create_fork(o, &j, err);
+        if (r < 0)
+                goto fail;
+        r = create_setup_init(ctx, o->id, &j, err);
+        if (r < 0)
+                goto fail;
+        r = create_record(ctx, o, &j, err);
+        if (r < 0)
+                goto fail;
+        *ret_pid = j.pid;
+        if (console_fd >= 0)
+                j.console_fd = -1; /* the caller's */
+        create_job_release(ctx, o->id, &j, false);
+        return 0;
+fail:
+        if (console_fd >= 0)
+                j.console_fd = -1;
+        create_job_release(ctx, o->id, &j, true);
+        return r;
+}
+
+int runtime_create_console_fd(struct runtime_context *ctx, const struct runtime_create_options *o,
+                              int console_fd, pid_t *ret_pid, struct berth_error **err)
+{
+        return create_with_console(ctx, o, console_fd, ret_pid, err);
+}
+
+int runtime_create(struct runtime_context *ctx, const struct runtime_create_options *o, pid_t *ret_pid,
+                   struct berth_error **err)
+{
+        return create_with_console(ctx, o, -1, ret_pid, err);
+}
