@@ -573,6 +573,122 @@ TEST(hostile_symlink_into_sysfs)
         RUN_CHILD(child_sysfs_symlink, NULL);
 }
 
+/* ---- a user namespace: no mknod, locked mount flags, sysfs only by rbind ---- */
+
+static char *userns_masked[] = {"/etc/secret", NULL};
+static char *userns_readonly[] = {"/proc/sys", NULL};
+
+static int userns_scenario(void)
+{
+        struct oci_mount mounts[5];
+        struct oci_spec spec = {0};
+        struct rootfs_options o = {.rootfs = rootfs};
+        char type[64], opts[512], buf[64];
+        struct stat st;
+
+        mounts[0] = mnt("/proc", "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, false);
+        mounts[1] = mnt("/dev", "tmpfs", "tmpfs", MS_NOSUID, "mode=755", false);
+        mounts[2] = mnt("/sys", "sysfs", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL, false);
+        mounts[3] = mnt("/data", "bind", "hostdata", MS_NOSUID, NULL, true);
+        mounts[4] = mnt("/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NODEV, NULL, false);
+        spec.mounts = mounts;
+        spec.n_mounts = 5;
+        spec.namespaces[OCI_NS_USER].present = true;
+        spec.namespaces[OCI_NS_PID].present = true;
+        spec.masked_paths = userns_masked;
+        spec.readonly_paths = userns_readonly;
+        spec.root_readonly = true;
+        CHECK(chdir(tmp) == 0);
+        CHECK_BERTH(rootfs_prepare(&spec, &o, &err));
+        CHECK_BERTH(rootfs_pivot(&spec, &o, &err));
+        CHECK_BERTH(rootfs_finalize(&spec, &err));
+        /* Device nodes are the host's, bound onto files. */
+        CHECK(is_chardev("/dev/null", 1, 3) && is_chardev("/dev/urandom", 1, 9));
+        CHECK(mountinfo_find("/dev/null", type, opts));
+        CHECK(mountinfo_find("/sys", type, opts) && strcmp(type, "sysfs") == 0 && has_opt(opts, "ro"));
+        CHECK(stat("/sys/kernel", &st) == 0);
+        CHECK(read_text("/etc/secret", buf, sizeof(buf)) && buf[0] == '\0');
+        CHECK(open_fails_with("/newfile", O_WRONLY | O_CREAT, EROFS));
+        CHECK(open_fails_with("/proc/sys/kernel/hostname", O_WRONLY, EROFS));
+        CHECK(mountinfo_find("/data", type, opts) && has_opt(opts, "nosuid") && has_opt(opts, "rw"));
+        return 0;
+}
+
+/* Becomes root of a new user namespace (mapped to the host's root) with its own mount and pid namespaces. */
+static int child_userns(void *arg)
+{
+        int status;
+        pid_t pid;
+
+        (void)arg;
+        CHECK(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) == 0);
+        {
+                _cleanup_close_ int fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+                CHECK(fd >= 0 && write(fd, "deny", 4) == 4);
+        }
+        {
+                _cleanup_close_ int u = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
+                _cleanup_close_ int g = open("/proc/self/gid_map", O_WRONLY | O_CLOEXEC);
+                CHECK(u >= 0 && write(u, "0 0 1", 5) == 5);
+                CHECK(g >= 0 && write(g, "0 0 1", 5) == 5);
+        }
+        pid = fork(); /* pid 1 of the new pid namespace, so proc may be mounted */
+        CHECK(pid >= 0);
+        if (pid == 0)
+                _exit(userns_scenario());
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+TEST(user_namespace_container)
+{
+        make_rootfs();
+        RUN_CHILD(child_userns, NULL);
+}
+
+/* rootfsPropagation "shared": pivot_root still works, and nothing leaks into the host's mounts. */
+static int child_shared(void *arg)
+{
+        struct oci_mount mounts[2];
+        struct oci_spec spec = {0};
+        struct rootfs_options o = {.rootfs = rootfs};
+        char type[64], opts[512], line[1024];
+        bool shared = false;
+
+        (void)arg;
+        mounts[0] = mnt("/proc", "proc", "proc", 0, NULL, false);
+        mounts[1] = mnt("/dev", "tmpfs", "tmpfs", 0, NULL, false);
+        spec.mounts = mounts;
+        spec.n_mounts = 2;
+        spec.rootfs_propagation = MS_SHARED;
+        /* Like a systemd host: every mount shared (here only in this child's namespace). */
+        CHECK(mount(NULL, "/", NULL, MS_SHARED | MS_REC, NULL) == 0);
+        CHECK_BERTH(rootfs_prepare(&spec, &o, &err));
+        CHECK_BERTH(rootfs_pivot(&spec, &o, &err));
+        CHECK_BERTH(rootfs_finalize(&spec, &err));
+        CHECK(mountinfo_find("/dev", type, opts) && strcmp(type, "tmpfs") == 0);
+        {
+                _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+                CHECK(f);
+                while (fgets(line, sizeof(line), f))
+                        if (strstr(line, " / r") && strstr(line, " shared:"))
+                                shared = true;
+        }
+        CHECK(shared);
+        return 0;
+}
+
+TEST(shared_rootfs_propagation)
+{
+        char info[65536] = "";
+
+        make_rootfs();
+        RUN_CHILD(child_shared, NULL);
+        ASSERT_TRUE(read_text("/proc/self/mountinfo", info, sizeof(info)));
+        ASSERT_TRUE(strstr(info, tmp) == NULL);
+}
+
 /* The same attacks against chase_at's user-space walk (kernels without openat2). */
 TEST(hostile_scenarios_with_chase_fallback)
 {
@@ -630,6 +746,8 @@ int main(void)
         RUN(hostile_symlinks_out_of_rootfs);
         RUN(hostile_symlink_into_sysfs);
         RUN(hostile_scenarios_with_chase_fallback);
+        RUN(user_namespace_container);
+        RUN(shared_rootfs_propagation);
         sh("rm -rf %s", tmp);
         TAP_DONE();
 }
