@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/log.h"
 
 static int cached_last_cap = -1;
 
@@ -128,11 +129,18 @@ static int apply_ambient(uint64_t ambient, uint64_t permitted, uint64_t inherita
 
                 if (!(ambient & bit))
                         continue;
-                if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0, 0) < 0) {
-                        bool in_both = (permitted & bit) && (inheritable & bit);
-                        return cap_err(err, errno, "raise ambient capability", cap,
-                                       in_both ? "" : " (it must also be permitted and inheritable)");
+                /*
+                 * The kernel only raises an ambient cap that is permitted and
+                 * inheritable. runc's own default spec lists ambient caps without
+                 * inheritable ones and runc only warns: do the same, or no
+                 * `runc spec` bundle would run.
+                 */
+                if (!(permitted & bit) || !(inheritable & bit)) {
+                        log_debug("ambient capability %d skipped: not permitted and inheritable", cap);
+                        continue;
                 }
+                if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0, 0) < 0)
+                        return cap_err(err, errno, "raise ambient capability", cap, "");
         }
         return 0;
 }

@@ -90,6 +90,42 @@ static int start_socket_listen(int state_fd, struct berth_error **err)
         return TAKE_FD(fd);
 }
 
+/*
+ * Like runc and crun: the devices every container gets (and those listed in
+ * linux.devices) stay allowed whatever linux.resources.devices denies, or the
+ * runtime could not even create /dev/null after the usual "deny all".
+ */
+static json_t *resources_with_default_devices(const struct oci_spec *s)
+{
+        static const struct {
+                char type;
+                int major, minor;
+        } defaults[] = { { 'c', 1, 3 }, { 'c', 1, 5 }, { 'c', 1, 7 },  { 'c', 1, 8 },  { 'c', 1, 9 },
+                         { 'c', 5, 0 }, { 'c', 5, 1 }, { 'c', 5, 2 },  { 'c', 136, -1 } };
+        json_t *res = s->resources ? json_deep_copy(s->resources) : json_object();
+        json_t *devs = json_object_get(res, "devices");
+        char type[2] = { 0 };
+
+        if (!json_is_array(devs)) {
+                devs = json_array();
+                json_object_set_new(res, "devices", devs);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
+                json_t *rule = json_pack("{s:b,s:s,s:i,s:s}", "allow", 1, "type", (type[0] = defaults[i].type, type),
+                                         "major", defaults[i].major, "access", "rwm");
+                if (defaults[i].minor >= 0)
+                        json_object_set_new(rule, "minor", json_integer(defaults[i].minor));
+                json_array_append_new(devs, rule);
+        }
+        for (size_t i = 0; i < s->n_devices; i++) {
+                type[0] = s->devices[i].type == 'u' ? 'c' : s->devices[i].type;
+                json_array_append_new(devs, json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type", type, "major",
+                                                      (json_int_t)s->devices[i].major, "minor",
+                                                      (json_int_t)s->devices[i].minor, "access", "rwm"));
+        }
+        return res;
+}
+
 static int create_load(const struct runtime_create_options *o, struct create_job *j, struct berth_error **err)
 {
         _cleanup_free_ char *config = NULL, *root = NULL;
@@ -112,8 +148,12 @@ static int create_load(const struct runtime_create_options *o, struct create_job
                 return berth_err_msg(err, EINVAL, "berth needs a mount namespace: add one to linux.namespaces");
         if (j->spec->process && j->spec->process->terminal && !o->console_socket && j->console_fd < 0)
                 return berth_err_msg(err, EINVAL, "process.terminal is set: --console-socket is required");
-        if (j->spec->resources && (r = cgroup_resources_parse(j->spec->resources, &j->res, err)) < 0)
-                return r;
+        if (j->spec->resources) {
+                _cleanup_json_ json_t *res = resources_with_default_devices(j->spec);
+                r = cgroup_resources_parse(res, &j->res, err);
+                if (r < 0)
+                        return r;
+        }
         if (j->spec->seccomp && (r = berth_seccomp_compile(j->spec->seccomp, &j->seccomp, err)) < 0)
                 return berth_err_prefix(err, "seccomp");
         return 0;
