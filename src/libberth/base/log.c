@@ -64,7 +64,8 @@ void log_write(enum log_level level, const char *fmt, ...)
         va_end(ap);
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
-        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+        /* RFC 3339 with a zone: containerd parses this field with Go's time.RFC3339. */
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
         if (log_json) {
                 json_t *o = json_pack("{s:s,s:s,s:s}", "level", names[level], "msg", msg, "time", stamp);
                 char *s = json_dumps(o, JSON_COMPACT);
@@ -72,7 +73,7 @@ void log_write(enum log_level level, const char *fmt, ...)
                 free(s);
                 json_decref(o);
         } else {
-                line = xasprintf("%sZ %s: %s\n", stamp, names[level], msg);
+                line = xasprintf("%s %s: %s\n", stamp, names[level], msg);
         }
         (void)write_all(log_fd, line, strlen(line));
         free(line);

@@ -111,16 +111,29 @@ static bool is_executable_file(const char *path, int *ret_errno)
         return true;
 }
 
+/*
+ * Docker decides 127 or 126 by searching the runtime's message for Go's
+ * lower-case errno strings ("no such file or directory", "permission
+ * denied"), so the wording here is runc's, not strerror()'s.
+ */
+static int exec_error(struct berth_error **err, int e, const char *name)
+{
+        if (e == ENOENT)
+                return berth_err_msg(err, ENOENT, "exec: \"%s\": stat %s: no such file or directory", name, name);
+        if (e == EACCES)
+                return berth_err_msg(err, EACCES, "exec: \"%s\": permission denied", name);
+        return berth_err(err, e, "exec: \"%s\"", name);
+}
+
 int process_find_executable(const struct oci_process *p, char **ret, struct berth_error **err)
 {
         const char *name = p->args[0];
         _cleanup_free_ char *paths = NULL;
         int e = ENOENT;
 
-        /* The wording is runc's: Docker maps "not found" to 127 and "permission denied" to 126. */
         if (strchr(name, '/')) {
                 if (!is_executable_file(name, &e))
-                        return berth_err(err, e, "exec: \"%s\"", name);
+                        return exec_error(err, e, name);
                 *ret = xstrdup(name);
                 return 0;
         }
@@ -136,7 +149,7 @@ int process_find_executable(const struct oci_process *p, char **ret, struct bert
                         e = EACCES;
         }
         if (e == EACCES)
-                return berth_err(err, EACCES, "exec: \"%s\"", name);
+                return exec_error(err, EACCES, name);
         return berth_err_msg(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
