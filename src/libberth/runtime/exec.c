@@ -173,7 +173,7 @@ __attribute__((noreturn)) static void exec_grandchild(struct exec_job *j, int sy
         if (sync_expect(sync_fd, SYNC_CGROUP_DONE, NULL, &err) < 0)
                 _exit(1);
         if (j->proc->terminal && terminal_setup_in_container(j->console_fd, j->proc->console_height,
-                                                             j->proc->console_width, &err) < 0)
+                                                             j->proc->console_width, false, &err) < 0)
                 exec_child_fail(sync_fd, err, 1);
         if (j->console_fd >= 0)
                 close(j->console_fd);

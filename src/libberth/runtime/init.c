@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -212,6 +213,19 @@ static int init_setup_fs(struct init_config *c, struct berth_error **err)
         return rootfs_finalize(s, err);
 }
 
+static int init_personality(const struct oci_spec *s, struct berth_error **err)
+{
+        const char *domain = s->personality ? json_string_value(json_object_get(s->personality, "domain")) : NULL;
+
+        if (!domain)
+                return 0;
+        if (streq(domain, "LINUX32"))
+                return personality(PER_LINUX32) < 0 ? berth_err(err, errno, "personality LINUX32") : 0;
+        if (streq(domain, "LINUX"))
+                return personality(PER_LINUX) < 0 ? berth_err(err, errno, "personality LINUX") : 0;
+        return berth_err_msg(err, EINVAL, "`linux.personality.domain`: unknown domain `%s`", domain);
+}
+
 static int init_wait_start(struct init_config *c, int *ret_conn, struct berth_error **err)
 {
         char byte;
@@ -263,12 +277,12 @@ void init_main(struct init_config *c)
                 berth_err(&err, errno, "unshare the cgroup namespace");
                 init_fail(c, err);
         }
-        if (init_setup_fs(c, &err) < 0)
+        if (init_setup_fs(c, &err) < 0 || init_personality(s, &err) < 0)
                 init_fail(c, err);
         if (s->process) {
                 if (s->process->terminal &&
                     terminal_setup_in_container(c->console_fd, s->process->console_height,
-                                                s->process->console_width, &err) < 0)
+                                                s->process->console_width, true, &err) < 0)
                         init_fail(c, err);
                 if (process_chdir(s->process->cwd, &err) < 0 || process_find_executable(s->process, &exe, &err) < 0)
                         init_fail(c, err);

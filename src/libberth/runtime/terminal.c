@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -79,7 +80,24 @@ int fd_recv(int sock, int *ret_fd, struct berth_error **err)
         return 0;
 }
 
-int terminal_setup_in_container(int console_fd, unsigned rows, unsigned cols, struct berth_error **err)
+/* As runc: the init's terminal is also /dev/console, which getty-like programs open. */
+static int bind_console(int peer, struct berth_error **err)
+{
+        char src[64];
+        int fd;
+
+        fd = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return errno == EROFS || errno == EEXIST ? 0 : berth_err(err, errno, "create /dev/console");
+        close(fd);
+        snprintf(src, sizeof(src), "/proc/self/fd/%d", peer);
+        if (mount(src, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                return berth_err(err, errno, "bind the terminal on /dev/console");
+        return 0;
+}
+
+int terminal_setup_in_container(int console_fd, unsigned rows, unsigned cols, bool console,
+                                struct berth_error **err)
 {
         _cleanup_close_ int master = -EBADF, peer = -EBADF;
         int unlock = 0;
@@ -97,6 +115,8 @@ int terminal_setup_in_container(int console_fd, unsigned rows, unsigned cols, st
                 struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
                 (void)ioctl(master, TIOCSWINSZ, &ws);
         }
+        if (console && bind_console(peer, err) < 0)
+                return -berth_error_code(*err);
         if (fd_send(console_fd, master, err) < 0)
                 return -berth_error_code(*err);
         if (setsid() < 0)

@@ -7,11 +7,14 @@
  * that conmon and containerd-shim rely on) and keeps the peer as its
  * controlling terminal and stdio.
  */
+#include <stdbool.h>
+
 #include "base/error.h"
 
 int console_socket_connect(const char *path, int *ret_fd, struct berth_error **err);
-/* In the container after pivot_root. */
-int terminal_setup_in_container(int console_fd, unsigned rows, unsigned cols, struct berth_error **err);
+/* In the container after pivot_root; console: also bind the terminal on /dev/console (the init's). */
+int terminal_setup_in_container(int console_fd, unsigned rows, unsigned cols, bool console,
+                                struct berth_error **err);
 int fd_send(int sock, int fd, struct berth_error **err);
 int fd_recv(int sock, int *ret_fd, struct berth_error **err);
 /* Copies stdin -> master and master -> stdout until the master closes (foreground run -t). */
