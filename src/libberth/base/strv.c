@@ -2,6 +2,7 @@
 #include "base/strv.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/xalloc.h"
 
@@ -41,4 +42,12 @@ char **strv_copy(char *const *v)
         for (size_t i = 0; v && v[i]; i++)
                 r[i] = xstrdup(v[i]);
         return r;
+}
+
+bool strv_contains(char *const *v, const char *s)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                if (strcmp(v[i], s) == 0)
+                        return true;
+        return false;
 }

@@ -289,14 +289,6 @@ static char **v1_known_controllers(void)
         return v;
 }
 
-static bool strv_contains(char *const *v, const char *s)
-{
-        for (; v && *v; v++)
-                if (streq(*v, s))
-                        return true;
-        return false;
-}
-
 /* Keeps the controller names (and "name=x") of a v1 mount's super options. */
 static char *v1_controllers_of(const char *superopts, char *const *known)
 {
