@@ -510,8 +510,9 @@ int image_ref_parse(const char *s, unsigned flags, struct image_ref **ret, struc
         int k;
 
         if (is_identifier(s))
-                return berth_err_msg(err, EINVAL,
-                                     "invalid repository name (%s), cannot specify 64-byte hexadecimal strings", s);
+                return berth_err_msg(
+                    err, EINVAL, "invalid repository name (%s), cannot specify 64-byte hexadecimal strings",
+                    s);
         split_docker_domain(s, &domain, &remainder);
 
         /* Docker checks the case up to the first ':' only, digest included: its message shows that. */
