@@ -648,6 +648,60 @@ TEST(test_corrupt)
         ASSERT_EQ(apply("badgz", badgz, 0, NULL, &msg), -EBADMSG);
 }
 
+/* Big enough for the reader thread (> 4 MiB, a regular file): same digests, errors still surface. */
+TEST(test_pipelined)
+{
+        enum { N = 40 };
+        struct ent ents[N + 2] = {};
+        static char blobs[N][1 << 20];
+        char names[N][32];
+        uint32_t x = 1;
+
+        /* Different random content per file, so zstd's window cannot fold them together. */
+        for (int i = 0; i < N; i++) {
+                for (size_t j = 0; j < (1 << 20) - 1; j++) {
+                        x = x * 1103515245 + 12345;
+                        blobs[i][j] = (char)('a' + (x >> 16) % 26);
+                }
+                snprintf(names[i], sizeof(names[i]), "d%d/file%d", i % 7, i);
+                ents[i] = (struct ent){ .name = names[i], .data = blobs[i], .perm = 0644 };
+        }
+        for (int f = F_NONE; f <= F_ZSTD; f++) {
+                _cleanup_close_ int plain = make_layer(F_NONE, ents, N);
+                _cleanup_close_ int layer = make_layer(f, ents, N);
+                _cleanup_free_ char *plain_digest = fd_digest(plain), *c = NULL;
+                struct layer_apply_result res;
+                struct stat st;
+
+                ASSERT_OK(apply("pipe", layer, 0, &res, NULL));
+                ASSERT_STREQ(res.diff_id, plain_digest);
+                ASSERT_EQ(res.unpacked_bytes, (uint64_t)N * ((1 << 20) - 1));
+                ASSERT_TRUE(exists_at("pipe", "d5/file33", &st));
+                ASSERT_EQ(st.st_size, (1 << 20) - 1);
+                c = read_at("pipe", "d3/file10");
+                ASSERT_TRUE(c && memcmp(c, blobs[10], (1 << 20) - 1) == 0);
+        }
+        /* An entry error half way: the reader thread is stopped and joined. */
+        ents[N / 2] = (struct ent){ .name = "../escape", .data = "x" };
+        for (int f = F_NONE; f <= F_ZSTD; f++) {
+                _cleanup_close_ int layer = make_layer(f, ents, N);
+                ASSERT_EQ(apply("pipe-bad", layer, 0, NULL, NULL), -EINVAL);
+        }
+        /* Truncated and corrupted in the middle. */
+        ents[N / 2] = ents[0];
+        for (int f = F_GZIP; f <= F_ZSTD; f++) {
+                _cleanup_close_ int layer = make_layer(f, ents, N);
+                off_t len = lseek(layer, 0, SEEK_END);
+                ASSERT_TRUE(len > (4 << 20) + 4096);
+                ASSERT_OK(ftruncate(layer, len - len / 8));
+                lseek(layer, 0, SEEK_SET);
+                ASSERT_EQ(apply("pipe-trunc", layer, 0, NULL, NULL), -EBADMSG);
+                ASSERT_EQ(pwrite(layer, "\xff\xff\xff\xff\xff\xff\xff\xff", 8, len / 2), 8);
+                lseek(layer, 0, SEEK_SET);
+                ASSERT_EQ(apply("pipe-corrupt", layer, 0, NULL, NULL), -EBADMSG);
+        }
+}
+
 TEST(test_empty_layer)
 {
         _cleanup_close_ int empty = make_layer(F_GZIP, NULL, 0);
@@ -673,6 +727,7 @@ int main(void)
         RUN(test_round_trip);
         RUN(test_hostile);
         RUN(test_corrupt);
+        RUN(test_pipelined);
         RUN(test_empty_layer);
         rm_rf_at(AT_FDCWD, base, NULL);
         TAP_DONE();

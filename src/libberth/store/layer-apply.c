@@ -19,228 +19,18 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "base/cleanup.h"
 #include "base/fs-util.h"
 #include "base/xalloc.h"
 #include "store/digest.h"
 #include "store/layer-apply.h"
+#include "store/layer-stream.h"
 
-#define INPUT_BUF_SIZE (1U << 20)
-#define OUTPUT_BUF_SIZE (1U << 20)
 #define LAYER_MAX_ENTRIES (4U << 20)
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_META_PREFIX ".wh..wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
-
-enum layer_compression {
-        LAYER_COMPRESSION_NONE,
-        LAYER_COMPRESSION_GZIP,
-        LAYER_COMPRESSION_ZSTD,
-};
-
-/* The layer stream: raw bytes from fd -> (hash) -> decompress -> (hash) -> libarchive. */
-struct layer_input {
-        int fd;
-        enum layer_compression comp;
-        struct digest_ctx cdigest, udigest;
-        uint64_t csize, usize;
-        uint8_t *in;
-        size_t in_len, in_pos;
-        bool in_eof;
-        uint8_t *out;
-        z_stream z;
-        bool z_ready, member_done;
-        bool pending; /* the decompressor filled the output: it may hold more without new input */
-        ZSTD_DCtx *zs;
-        size_t zs_hint; /* 0 once a zstd frame is complete */
-        struct berth_error *error;
-};
-
-static int input_fill(struct layer_input *in)
-{
-        ssize_t n;
-
-        do
-                n = read(in->fd, in->in, INPUT_BUF_SIZE);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return berth_err(&in->error, errno, "read layer");
-        if (n == 0)
-                in->in_eof = true;
-        digest_update(&in->cdigest, in->in, (size_t)n);
-        in->csize += (uint64_t)n;
-        in->in_len = (size_t)n;
-        in->in_pos = 0;
-        return 0;
-}
-
-static int input_corrupt(struct layer_input *in, const char *what)
-{
-        return berth_err_msg(&in->error, EBADMSG, "corrupt layer: %s", what);
-}
-
-/* One inflate step over the current input; returns bytes produced (maybe 0), 0 with in_eof at the end. */
-static ssize_t input_gzip(struct layer_input *in)
-{
-        size_t avail = in->in_len - in->in_pos;
-        int r;
-
-        if (in->member_done) {
-                if (avail == 0)
-                        return 0; /* caller refills or ends */
-                /* Another gzip member follows (pigz, concatenated streams): Go's reader accepts them. */
-                if (inflateReset(&in->z) != Z_OK)
-                        return input_corrupt(in, "gzip reset");
-                in->member_done = false;
-        }
-        in->z.next_in = in->in + in->in_pos;
-        in->z.avail_in = (uInt)avail;
-        in->z.next_out = in->out;
-        in->z.avail_out = OUTPUT_BUF_SIZE;
-        r = inflate(&in->z, Z_NO_FLUSH);
-        in->in_pos = in->in_len - in->z.avail_in;
-        if (r == Z_STREAM_END)
-                in->member_done = true;
-        else if (r == Z_DATA_ERROR || r == Z_NEED_DICT)
-                return input_corrupt(in, in->z.msg ? in->z.msg : "invalid gzip data");
-        else if (r == Z_MEM_ERROR)
-                oom();
-        else if (r != Z_OK && r != Z_BUF_ERROR)
-                return input_corrupt(in, "gzip error");
-        return (ssize_t)(OUTPUT_BUF_SIZE - in->z.avail_out);
-}
-
-static ssize_t input_zstd(struct layer_input *in)
-{
-        ZSTD_inBuffer ib = { in->in, in->in_len, in->in_pos };
-        ZSTD_outBuffer ob = { in->out, OUTPUT_BUF_SIZE, 0 };
-        size_t r = ZSTD_decompressStream(in->zs, &ob, &ib);
-
-        if (ZSTD_isError(r))
-                return input_corrupt(in, ZSTD_getErrorName(r));
-        in->in_pos = ib.pos;
-        in->zs_hint = r;
-        return (ssize_t)ob.pos;
-}
-
-/* Next chunk of uncompressed bytes in *ret; 0 at the end of the stream, <0 with in->error set. */
-static ssize_t input_read(struct layer_input *in, const void **ret)
-{
-        for (;;) {
-                ssize_t n;
-
-                if (in->in_pos == in->in_len && !in->pending) {
-                        if (in->in_eof)
-                                break;
-                        if (input_fill(in) < 0)
-                                return -1;
-                        continue;
-                }
-                switch (in->comp) {
-                case LAYER_COMPRESSION_NONE:
-                        n = (ssize_t)(in->in_len - in->in_pos);
-                        *ret = in->in + in->in_pos;
-                        in->in_pos = in->in_len;
-                        in->usize += (uint64_t)n;
-                        return n; /* the diff-id is the compressed digest: no second hash */
-                case LAYER_COMPRESSION_GZIP:
-                        n = input_gzip(in);
-                        break;
-                case LAYER_COMPRESSION_ZSTD:
-                        n = input_zstd(in);
-                        break;
-                default:
-                        abort();
-                }
-                if (n < 0)
-                        return -1;
-                in->pending = (size_t)n == OUTPUT_BUF_SIZE && !in->member_done;
-                if (n > 0) {
-                        digest_update(&in->udigest, in->out, (size_t)n);
-                        in->usize += (uint64_t)n;
-                        *ret = in->out;
-                        return n;
-                }
-        }
-        if (in->comp == LAYER_COMPRESSION_GZIP && !in->member_done)
-                return input_corrupt(in, "truncated gzip stream");
-        if (in->comp == LAYER_COMPRESSION_ZSTD && in->zs_hint != 0)
-                return input_corrupt(in, "truncated zstd stream");
-        return 0;
-}
-
-static int input_open(struct layer_input *in, int fd, struct berth_error **err)
-{
-        static const uint8_t gzip_magic[] = { 0x1f, 0x8b };
-        static const uint8_t zstd_magic[] = { 0x28, 0xb5, 0x2f, 0xfd };
-        static const uint8_t xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
-        static const uint8_t bzip2_magic[] = { 'B', 'Z', 'h' };
-
-        *in = (struct layer_input){ .fd = fd };
-        in->in = xmalloc(INPUT_BUF_SIZE);
-        in->out = xmalloc(OUTPUT_BUF_SIZE);
-        digest_init(&in->cdigest);
-        digest_init(&in->udigest);
-        /* One read is enough to sniff: a pipe may return fewer bytes, so keep reading up to 6. */
-        while (!in->in_eof && in->in_len < sizeof(xz_magic)) {
-                ssize_t n = read(fd, in->in + in->in_len, INPUT_BUF_SIZE - in->in_len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return berth_err(err, errno, "read layer");
-                if (n == 0)
-                        in->in_eof = true;
-                digest_update(&in->cdigest, in->in + in->in_len, (size_t)n);
-                in->csize += (uint64_t)n;
-                in->in_len += (size_t)n;
-        }
-#define HAS_MAGIC(m) (in->in_len >= sizeof(m) && memcmp(in->in, m, sizeof(m)) == 0)
-        if (HAS_MAGIC(gzip_magic)) {
-                in->comp = LAYER_COMPRESSION_GZIP;
-                if (inflateInit2(&in->z, 16 + MAX_WBITS) != Z_OK)
-                        oom();
-                in->z_ready = true;
-        } else if (HAS_MAGIC(zstd_magic)) {
-                in->comp = LAYER_COMPRESSION_ZSTD;
-                in->zs = ZSTD_createDCtx();
-                if (!in->zs)
-                        oom();
-                in->zs_hint = 1;
-        } else if (HAS_MAGIC(xz_magic) || HAS_MAGIC(bzip2_magic)) {
-                return berth_err_msg(err, EBADMSG, "unsupported layer compression (%s)",
-                                     HAS_MAGIC(xz_magic) ? "xz" : "bzip2");
-        }
-#undef HAS_MAGIC
-        return 0;
-}
-
-static void input_release(struct layer_input *in)
-{
-        free(in->in);
-        free(in->out);
-        if (in->z_ready)
-                inflateEnd(&in->z);
-        ZSTD_freeDCtx(in->zs);
-        digest_release(&in->cdigest);
-        digest_release(&in->udigest);
-        berth_error_free(in->error);
-        *in = (struct layer_input){ .fd = -EBADF };
-}
-
-static la_ssize_t input_archive_read(struct archive *a, void *data, const void **buf)
-{
-        struct layer_input *in = data;
-        ssize_t n = input_read(in, buf);
-
-        if (n < 0) {
-                archive_set_error(a, berth_error_code(in->error), "%s", in->error->msg);
-                return -1;
-        }
-        return n;
-}
 
 /* Directory times are set last: creating entries inside a directory bumps its mtime. */
 struct dir_time {
@@ -258,6 +48,8 @@ struct apply_ctx {
         struct dir_time *dirs;
         size_t n_dirs, cap_dirs;
         uint64_t n_entries, unpacked_bytes;
+        struct layer_stream *stream;
+        struct berth_error *stream_error; /* why the stream failed, kept while libarchive unwinds */
 };
 
 static int entry_err(struct apply_ctx *c, struct berth_error **err, int code, const char *what)
@@ -717,13 +509,27 @@ static void apply_ctx_release(struct apply_ctx *c)
         closep(&c->root_fd);
         if (c->a)
                 archive_read_free(c->a);
+        c->stream = layer_stream_free(c->stream);
+        berth_error_free(c->stream_error);
 }
 
-/* The error for a libarchive failure: ours from the read callback if there is one, else corrupt input. */
-static int archive_failure(struct apply_ctx *c, struct layer_input *in, struct berth_error **err)
+static la_ssize_t stream_archive_read(struct archive *a, void *data, const void **buf)
 {
-        if (in->error) {
-                *err = TAKE_PTR(in->error);
+        struct apply_ctx *c = data;
+        ssize_t n = layer_stream_read(c->stream, buf, &c->stream_error);
+
+        if (n < 0) {
+                archive_set_error(a, c->stream_error->code, "%s", c->stream_error->msg);
+                return -1;
+        }
+        return n;
+}
+
+/* The error for a libarchive failure: the stream's if it failed, else corrupt tar data. */
+static int archive_failure(struct apply_ctx *c, struct berth_error **err)
+{
+        if (c->stream_error) {
+                *err = TAKE_PTR(c->stream_error);
                 return -(*err)->code;
         }
         if (c->entry)
@@ -732,11 +538,9 @@ static int archive_failure(struct apply_ctx *c, struct layer_input *in, struct b
         return berth_err_msg(err, EBADMSG, "corrupt layer: %s", archive_error_string(c->a) ?: "unknown error");
 }
 
-static int apply_all(struct apply_ctx *c, struct layer_input *in, struct berth_error **err)
+static int apply_all(struct apply_ctx *c, struct berth_error **err)
 {
         struct archive_entry *e;
-        const void *rest;
-        ssize_t n;
         int r;
 
         c->a = archive_read_new();
@@ -745,27 +549,20 @@ static int apply_all(struct apply_ctx *c, struct layer_input *in, struct berth_e
         archive_read_support_format_tar(c->a);
         archive_read_support_format_empty(c->a);
         archive_read_support_filter_none(c->a);
-        if (archive_read_open(c->a, in, NULL, input_archive_read, NULL) != ARCHIVE_OK)
-                return archive_failure(c, in, err);
+        if (archive_read_open(c->a, c, NULL, stream_archive_read, NULL) != ARCHIVE_OK)
+                return archive_failure(c, err);
         for (;;) {
                 c->entry = NULL;
                 r = archive_read_next_header(c->a, &e);
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY)
-                        return archive_failure(c, in, err);
+                        return archive_failure(c, err);
                 r = apply_entry(c, e, err);
                 if (r == -EIO && !*err)
-                        return archive_failure(c, in, err);
+                        return archive_failure(c, err);
                 if (r < 0)
                         return r;
-        }
-        /* The digests cover the whole stream, including padding libarchive did not need. */
-        while ((n = input_read(in, &rest)) > 0)
-                ;
-        if (n < 0) {
-                *err = TAKE_PTR(in->error);
-                return -(*err)->code;
         }
         return 0;
 }
@@ -773,31 +570,31 @@ static int apply_all(struct apply_ctx *c, struct layer_input *in, struct berth_e
 int layer_apply(int target_fd, int fd, unsigned flags, struct layer_apply_result *ret, struct berth_error **err)
 {
         struct apply_ctx c = { .root_fd = -EBADF, .cache_fd = -EBADF, .flags = flags };
-        struct layer_input in;
-        struct layer_apply_result res = {};
+        struct layer_stream_digests dg;
         int r;
 
         /* A real (not O_PATH) fd of the target: the root may get xattrs and a mode. */
         c.root_fd = openat(target_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (c.root_fd < 0)
                 return berth_err(err, errno, "open the layer target");
-        r = input_open(&in, fd, err);
+        r = layer_stream_open(fd, &c.stream, err);
         if (r >= 0)
-                r = apply_all(&c, &in, err);
+                r = apply_all(&c, err);
+        /* The digests cover the whole stream, including padding libarchive did not need. */
+        if (r >= 0)
+                r = layer_stream_finish(c.stream, &dg, err);
         if (r >= 0) {
                 apply_dir_times(&c);
-                digest_final(&in.cdigest, res.compressed_digest);
-                if (in.comp == LAYER_COMPRESSION_NONE)
-                        memcpy(res.diff_id, res.compressed_digest, sizeof(res.diff_id));
-                else
-                        digest_final(&in.udigest, res.diff_id);
-                res.compressed_size = in.csize;
-                res.uncompressed_size = in.usize;
-                res.unpacked_bytes = c.unpacked_bytes;
-                if (ret)
-                        *ret = res;
+                if (ret) {
+                        *ret = (struct layer_apply_result){
+                                .compressed_size = dg.compressed_size,
+                                .uncompressed_size = dg.uncompressed_size,
+                                .unpacked_bytes = c.unpacked_bytes,
+                        };
+                        memcpy(ret->diff_id, dg.diff_id, sizeof(ret->diff_id));
+                        memcpy(ret->compressed_digest, dg.compressed_digest, sizeof(ret->compressed_digest));
+                }
         }
-        input_release(&in);
         apply_ctx_release(&c);
         return r;
 }
