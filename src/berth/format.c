@@ -141,6 +141,7 @@ enum term { TERM_EOF, TERM_END, TERM_ELSE, TERM_ELSE_IF };
 struct parser {
         const char *src;
         const char *p;
+        const char *line_start;
         int line;
         bool trim_next; /* the last action ended with " -}}" */
         char **vars;    /* variables in scope, for "undefined variable" */
@@ -174,8 +175,10 @@ static void list_add(struct list *l, struct node *n)
 static void advance(struct parser *ps, size_t n)
 {
         for (size_t i = 0; i < n && *ps->p; i++, ps->p++)
-                if (*ps->p == '\n')
+                if (*ps->p == '\n') {
                         ps->line++;
+                        ps->line_start = ps->p + 1;
+                }
 }
 
 static void skip_space(struct parser *ps)
@@ -324,7 +327,7 @@ static int parse_operand(struct parser *ps, struct arg *a)
         int r;
 
         a->line = ps->line;
-        a->col = (int)(ps->p - ps->src);
+        a->col = (int)(ps->p - ps->line_start); /* Go: the byte offset within the line */
         if (c == '.' && !is_ident_char(ps->p[1])) {
                 ps->p++;
                 a->kind = ARG_DOT;
@@ -360,7 +363,7 @@ static int parse_operand(struct parser *ps, struct arg *a)
 /* "$x :=" or "$i, $v :=" at the start of a pipeline; leaves the cursor alone otherwise. */
 static void parse_decl(struct parser *ps, struct pipe *p)
 {
-        const char *save = ps->p;
+        const char *save = ps->p, *save_start = ps->line_start;
         int line = ps->line;
         char *names[2] = { NULL, NULL };
         size_t n = 0;
@@ -386,6 +389,7 @@ static void parse_decl(struct parser *ps, struct pipe *p)
         free(names[1]);
         ps->p = save;
         ps->line = line;
+        ps->line_start = save_start;
 }
 
 static void declare_vars(struct parser *ps, const struct pipe *p)
@@ -605,7 +609,7 @@ static int parse_list(struct parser *ps, struct list *l, enum term *ret_term)
 
 int format_compile(const char *text, struct format **ret, struct berth_error **err)
 {
-        struct parser ps = { .src = text, .p = text, .line = 1, .err = err };
+        struct parser ps = { .src = text, .p = text, .line_start = text, .line = 1, .err = err };
         _cleanup_format_ struct format *f = xmalloc(sizeof(*f));
         enum term t;
         int r;
