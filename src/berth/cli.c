@@ -61,8 +61,8 @@ void cli_args_freep(struct cli_args **a)
 
 int cli_parse_bool(const char *s, bool *ret)
 {
-        static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
-        static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+        static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+        static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
 
         for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
                 if (streq(s, yes[i])) {
@@ -95,7 +95,8 @@ static int set_value(struct cli_args *a, const struct cli_option *o, struct cli_
         switch (o->type) {
         case CLI_OPT_BOOL:
                 if (cli_parse_bool(value, &v->b) < 0)
-                        r = berth_err_msg(err, EINVAL, "strconv.ParseBool: parsing \"%s\": invalid syntax", value);
+                        r = berth_err_msg(err, EINVAL, "strconv.ParseBool: parsing \"%s\": invalid syntax",
+                                          value);
                 break;
         case CLI_OPT_STRING:
                 free(v->s);
@@ -172,7 +173,8 @@ static const struct cli_option *find_short(const struct cli_command *cmd, char c
         return NULL;
 }
 
-static int parse_long(struct cli_args *a, int argc, char **argv, int *i, bool *help, struct berth_error **err)
+static int parse_long(struct cli_args *a, int argc, char **argv, int *i, bool *help,
+                      struct berth_error **err)
 {
         const char *s = argv[*i] + 2, *eq = strchr(s, '=');
         size_t len = eq ? (size_t)(eq - s) : strlen(s), idx;
@@ -195,7 +197,8 @@ static int parse_long(struct cli_args *a, int argc, char **argv, int *i, bool *h
 }
 
 /* "-it", "-n5", "-n=5", "-n 5", "-a=false". */
-static int parse_shorts(struct cli_args *a, int argc, char **argv, int *i, bool *help, struct berth_error **err)
+static int parse_shorts(struct cli_args *a, int argc, char **argv, int *i, bool *help,
+                        struct berth_error **err)
 {
         const char *arg = argv[*i];
 
@@ -294,7 +297,8 @@ int cli_args_parse_quiet(const struct cli_command *cmd, int argc, char **argv, s
         return 0;
 }
 
-static void print_usage_error(const struct cli_command *cmd, const char *path, const char *msg, const char *verb)
+static void print_usage_error(const struct cli_command *cmd, const char *path, const char *msg,
+                              const char *verb)
 {
         fprintf(stderr, "%s\n\nUsage:  %s%s%s\n\n%s '%s --help' for more information\n", msg, path,
                 cmd->usage && *cmd->usage ? " " : "", cmd->usage ? cmd->usage : "", verb, path);
@@ -312,12 +316,15 @@ static char *check_arg_count(const struct cli_command *cmd, const char *path, si
                 return xasprintf("berth: '%s' requires %d argument%s", path, min, min == 1 ? "" : "s");
         if (argc < min && max < 0) {
                 *verb = "See";
-                return xasprintf("berth: '%s' requires at least %d argument%s", path, min, min == 1 ? "" : "s");
+                return xasprintf("berth: '%s' requires at least %d argument%s", path, min,
+                                 min == 1 ? "" : "s");
         }
         if ((argc < min || (max >= 0 && argc > max)) && min > 0)
-                return xasprintf("berth: '%s' requires at least %d and at most %d arguments", path, min, max);
+                return xasprintf("berth: '%s' requires at least %d and at most %d arguments", path, min,
+                                 max);
         if (max >= 0 && argc > max)
-                return xasprintf("berth: '%s' requires at most %d argument%s", path, max, max == 1 ? "" : "s");
+                return xasprintf("berth: '%s' requires at most %d argument%s", path, max,
+                                 max == 1 ? "" : "s");
         return NULL;
 }
 
@@ -348,7 +355,7 @@ size_t cli_argc(const struct cli_args *a)
 
 char **cli_argv(const struct cli_args *a)
 {
-        static char *empty[] = { NULL };
+        static char *empty[] = {NULL};
 
         return a->argv ? a->argv : empty;
 }
@@ -391,9 +398,9 @@ char **cli_list(const struct cli_args *a, const char *name)
 
 static const char *metavar(const struct cli_option *o)
 {
-        static const char *const names[] = { [CLI_OPT_BOOL] = "", [CLI_OPT_STRING] = "string",
-                                             [CLI_OPT_INT] = "int", [CLI_OPT_LIST] = "list",
-                                             [CLI_OPT_BYTES] = "bytes", [CLI_OPT_CALLBACK] = "string" };
+        static const char *const names[] = {
+            [CLI_OPT_BOOL] = "",     [CLI_OPT_STRING] = "string", [CLI_OPT_INT] = "int",
+            [CLI_OPT_LIST] = "list", [CLI_OPT_BYTES] = "bytes",   [CLI_OPT_CALLBACK] = "string"};
 
         if (o->metavar)
                 return o->metavar;
@@ -404,7 +411,7 @@ static const char *metavar(const struct cli_option *o)
 
 static bool default_is_zero(const struct cli_option *o)
 {
-        static const char *const zeros[] = { "", "false", "0", "[]", "0B" };
+        static const char *const zeros[] = {"", "false", "0", "[]", "0B"};
 
         if (!o->def)
                 return true;
@@ -470,7 +477,8 @@ static char *option_head(const struct cli_option *o)
 
 static int cmp_option(const void *a, const void *b)
 {
-        return strcmp((*(const struct cli_option *const *)a)->name, (*(const struct cli_option *const *)b)->name);
+        return strcmp((*(const struct cli_option *const *)a)->name,
+                      (*(const struct cli_option *const *)b)->name);
 }
 
 /* pflag's FlagUsagesWrapped(80): sorted by long name, usage column after the longest head + 3. */
@@ -575,7 +583,7 @@ static void listing_print(FILE *f, const char *title, struct listing *l)
                 fprintf(f, "  %-*s %s\n", (int)pad, l->names[i], l->summaries[i]);
         free(l->names);
         free(l->summaries);
-        *l = (struct listing){ 0 };
+        *l = (struct listing){0};
 }
 
 struct group_listing {
@@ -595,7 +603,7 @@ static int collect_group(const struct cli_command *cmd, void *userdata)
 void cli_print_group_help(FILE *f, const char *group)
 {
         const struct cli_group *g = cli_group_find(group);
-        struct group_listing gl = { .group = group };
+        struct group_listing gl = {.group = group};
 
         fprintf(f, "Usage:  berth %s COMMAND\n\n%s\n", group, g ? g->summary : "");
         cli_commands_foreach(collect_group, &gl);
@@ -628,25 +636,25 @@ static int collect_top(const struct cli_command *cmd, void *userdata)
 }
 
 const struct cli_option cli_global_options[] = {
-        { "debug", 'D', CLI_OPT_BOOL, NULL, NULL, "Enable debug mode" },
-        { "log-level", 'l', CLI_OPT_STRING, NULL, "info",
-          "Set the logging level (\"debug\", \"info\", \"warn\", \"error\", \"fatal\")" },
-        { "root", 0, CLI_OPT_STRING, NULL, NULL,
-          "Root of the image and container store (default $BERTH_ROOT or /var/lib/berth)" },
-        { "runroot", 0, CLI_OPT_STRING, NULL, NULL,
-          "Root of the runtime state (default $BERTH_RUNROOT or /run/berth)" },
-        { "version", 'v', CLI_OPT_BOOL, NULL, NULL, "Print version information and quit" },
-        { NULL },
+    {"debug", 'D', CLI_OPT_BOOL, NULL, NULL, "Enable debug mode"},
+    {"log-level", 'l', CLI_OPT_STRING, NULL, "info",
+     "Set the logging level (\"debug\", \"info\", \"warn\", \"error\", \"fatal\")"},
+    {"root", 0, CLI_OPT_STRING, NULL, NULL,
+     "Root of the image and container store (default $BERTH_ROOT or /var/lib/berth)"},
+    {"runroot", 0, CLI_OPT_STRING, NULL, NULL,
+     "Root of the runtime state (default $BERTH_RUNROOT or /run/berth)"},
+    {"version", 'v', CLI_OPT_BOOL, NULL, NULL, "Print version information and quit"},
+    {NULL},
 };
 
 void cli_print_main_help(FILE *f)
 {
-        struct listing l = { 0 };
+        struct listing l = {0};
 
         fputs("Usage:  berth [OPTIONS] COMMAND\n\nA daemonless, Docker-compatible container engine\n", f);
         for (const char *const *c = cli_common_order(); *c; c++) {
                 size_t used;
-                char *word[] = { (char *)*c, NULL };
+                char *word[] = {(char *)*c, NULL};
                 const struct cli_command *cmd = cli_command_find(word, 1, &used);
                 if (cmd)
                         listing_add(&l, *c, cmd->summary);
@@ -673,7 +681,7 @@ int cli_fail(const struct cli_context *ctx, struct berth_error *err)
 
 int cli_failf(const struct cli_context *ctx, const char *fmt, ...)
 {
-        struct berth_error e = { .code = EINVAL };
+        struct berth_error e = {.code = EINVAL};
         va_list ap;
         int r;
 

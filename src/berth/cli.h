@@ -51,8 +51,8 @@ struct cli_option {
         const char *def;     /* default, as text: initial value, and "(default ...)" in help */
         const char *help;
         unsigned flags;
-        cli_option_cb cb;     /* CLI_OPT_CALLBACK; the value is also appended to cli_list() */
-        bool cb_takes_value;  /* CLI_OPT_CALLBACK: false makes it a boolean-style flag */
+        cli_option_cb cb;    /* CLI_OPT_CALLBACK; the value is also appended to cli_list() */
+        bool cb_takes_value; /* CLI_OPT_CALLBACK: false makes it a boolean-style flag */
 };
 
 struct cli_context;
@@ -61,11 +61,9 @@ typedef int (*cli_handler)(struct cli_context *ctx, struct cli_args *args);
 enum cli_command_flags {
         /* Options end at the first positional argument (run, create, exec): the rest is the command's. */
         CLI_STOP_AT_FIRST_ARG = 1 << 0,
-        /* Listed under "Common Commands" in `berth --help` (order: cli_common_order in commands.c). */
-        CLI_COMMON = 1 << 1,
         /* Errors exit 125 instead of 1 (run, create: docker's convention). */
-        CLI_ERRORS_125 = 1 << 2,
-        CLI_HIDDEN = 1 << 3,
+        CLI_ERRORS_125 = 1 << 1,
+        CLI_HIDDEN = 1 << 2,
 };
 
 struct cli_command {
@@ -73,8 +71,8 @@ struct cli_command {
         const char *name;  /* "ls" */
         /* Other paths to the same command, each "word" or "group word": {"image list", "images", NULL}. */
         const char *const *aliases;
-        const char *usage;   /* after the path: "[OPTIONS] IMAGE [COMMAND] [ARG...]" */
-        const char *summary; /* one line, docker's wording */
+        const char *usage;                /* after the path: "[OPTIONS] IMAGE [COMMAND] [ARG...]" */
+        const char *summary;              /* one line, docker's wording */
         const struct cli_option *options; /* terminated by an entry with name NULL; may be NULL */
         cli_handler handler;
         unsigned flags;
@@ -107,7 +105,7 @@ bool cli_group_has_commands(const char *group);
 const struct cli_command *cli_command_find(char *const *words, size_t n, size_t *consumed);
 /* "berth image ls" for a command (its canonical path). */
 char *cli_command_path(const struct cli_command *cmd);
-/* NULL-terminated list of the common commands, in docker's order. */
+/* The words listed under "Common Commands" in `berth --help`, in docker's order (those that exist). */
 const char *const *cli_common_order(void);
 
 /* ---- parsing (cli.c) */

@@ -49,25 +49,24 @@ static json_t *version_data(void)
         /* berth has no daemon: the "server" is the engine library linked into this binary. */
         return json_pack("{s:{s:{s:s}, s:s, s:s, s:s, s:s, s:s}, s:{s:{s:s}, s:s, s:s, s:s, s:s, s:s}}",
                          "Client", "Platform", "Name", "berth", "Version", BERTH_VERSION, "GitCommit",
-                         BERTH_GIT_COMMIT, "Compiler", COMPILER, "Os", "linux", "Arch", GOARCH,
-                         "Server", "Platform", "Name", "berth engine (in-process, no daemon)", "Version",
+                         BERTH_GIT_COMMIT, "Compiler", COMPILER, "Os", "linux", "Arch", GOARCH, "Server",
+                         "Platform", "Name", "berth engine (in-process, no daemon)", "Version",
                          BERTH_VERSION, "GitCommit", BERTH_GIT_COMMIT, "Os", "linux", "Arch", GOARCH,
                          "KernelVersion", kernel);
 }
 
-static const char version_template[] =
-        "Client: {{.Client.Platform.Name}}\n"
-        " Version:           {{.Client.Version}}\n"
-        " Git commit:        {{.Client.GitCommit}}\n"
-        " Compiler:          {{.Client.Compiler}}\n"
-        " OS/Arch:           {{.Client.Os}}/{{.Client.Arch}}\n"
-        "\n"
-        "Server: {{.Server.Platform.Name}}\n"
-        " Engine:\n"
-        "  Version:          {{.Server.Version}}\n"
-        "  Git commit:       {{.Server.GitCommit}}\n"
-        "  OS/Arch:          {{.Server.Os}}/{{.Server.Arch}}\n"
-        "  Kernel version:   {{.Server.KernelVersion}}\n";
+static const char version_template[] = "Client: {{.Client.Platform.Name}}\n"
+                                       " Version:           {{.Client.Version}}\n"
+                                       " Git commit:        {{.Client.GitCommit}}\n"
+                                       " Compiler:          {{.Client.Compiler}}\n"
+                                       " OS/Arch:           {{.Client.Os}}/{{.Client.Arch}}\n"
+                                       "\n"
+                                       "Server: {{.Server.Platform.Name}}\n"
+                                       " Engine:\n"
+                                       "  Version:          {{.Server.Version}}\n"
+                                       "  Git commit:       {{.Server.GitCommit}}\n"
+                                       "  OS/Arch:          {{.Server.Os}}/{{.Server.Arch}}\n"
+                                       "  Kernel version:   {{.Server.KernelVersion}}\n";
 
 static int cmd_version(struct cli_context *ctx, struct cli_args *args)
 {
@@ -91,20 +90,20 @@ static int cmd_version(struct cli_context *ctx, struct cli_args *args)
 }
 
 /* docker's FormatHelp, wrapped by the help printer as pflag wraps it. */
-#define FORMAT_HELP_NO_TABLE                                                                            \
-        "Format output using a custom template:\n"                                                      \
-        "'json':             Print in JSON format\n"                                                    \
-        "'TEMPLATE':         Print output using the given Go template.\n"                               \
-        "Refer to https://docs.docker.com/go/formatting/ for more information about formatting output " \
+#define FORMAT_HELP_NO_TABLE                                                                                \
+        "Format output using a custom template:\n"                                                          \
+        "'json':             Print in JSON format\n"                                                        \
+        "'TEMPLATE':         Print output using the given Go template.\n"                                   \
+        "Refer to https://docs.docker.com/go/formatting/ for more information about formatting output "     \
         "with templates"
 
 static const struct cli_option version_options[] = {
-        { "format", 'f', CLI_OPT_STRING, NULL, NULL, FORMAT_HELP_NO_TABLE },
-        { NULL },
+    {"format", 'f', CLI_OPT_STRING, NULL, NULL, FORMAT_HELP_NO_TABLE},
+    {NULL},
 };
 
 const struct cli_command cli_system_commands[] = {
-        { NULL, "version", NULL, "[OPTIONS]", "Show the berth version information", version_options, cmd_version,
-          CLI_COMMON, 0, 0 },
-        { NULL },
+    {NULL, "version", NULL, "[OPTIONS]", "Show the berth version information", version_options, cmd_version,
+     0, 0, 0},
+    {NULL},
 };

@@ -14,22 +14,24 @@
 #include "cli.h"
 
 #define WEAK_TABLE(n) extern const struct cli_command cli_##n##_commands[] __attribute__((weak));
-#define COMMAND_FILES(X) X(system) X(image) X(container) X(volume) X(network) X(builder) X(registry) X(completion)
+#define COMMAND_FILES(X)                                                                                    \
+        X(system) X(image) X(container) X(volume) X(network) X(builder) X(registry) X(completion)
 COMMAND_FILES(WEAK_TABLE)
 
 static const struct cli_group groups[] = {
-        { "builder", "Manage builds" },
-        { "container", "Manage containers" },
-        { "image", "Manage images" },
-        { "network", "Manage networks" },
-        { "system", "Manage berth" },
-        { "volume", "Manage volumes" },
-        { NULL, NULL },
+    {"builder", "Manage builds"},
+    {"container", "Manage containers"},
+    {"image", "Manage images"},
+    {"network", "Manage networks"},
+    {"system", "Manage berth"},
+    {"volume", "Manage volumes"},
+    {NULL, NULL},
 };
 
 /* docker --help's "Common Commands", in its order. */
 static const char *const common_order[] = {
-        "run", "exec", "ps", "build", "pull", "push", "images", "login", "logout", "search", "version", "info", NULL,
+    "run",   "exec",   "ps",     "build",   "pull", "push", "images",
+    "login", "logout", "search", "version", "info", NULL,
 };
 
 const struct cli_group *cli_groups(void)
@@ -53,7 +55,7 @@ const char *const *cli_common_order(void)
 int cli_commands_foreach(int (*fn)(const struct cli_command *cmd, void *userdata), void *userdata)
 {
 #define TABLE_PTR(n) cli_##n##_commands,
-        const struct cli_command *tables[] = { COMMAND_FILES(TABLE_PTR) };
+        const struct cli_command *tables[] = {COMMAND_FILES(TABLE_PTR)};
 
         for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
                 for (const struct cli_command *c = tables[t]; c && c->name; c++) {
@@ -88,8 +90,8 @@ static size_t path_matches(const char *path, char *const *words, size_t n)
 
         if (!sp)
                 return n >= 1 && streq(path, words[0]) ? 1 : 0;
-        if (n >= 2 && strlen(words[0]) == (size_t)(sp - path) && strncmp(path, words[0], (size_t)(sp - path)) == 0 &&
-            streq(sp + 1, words[1]))
+        if (n >= 2 && strlen(words[0]) == (size_t)(sp - path) &&
+            strncmp(path, words[0], (size_t)(sp - path)) == 0 && streq(sp + 1, words[1]))
                 return 2;
         return 0;
 }
@@ -105,7 +107,8 @@ static void consider(struct find *f, const struct cli_command *cmd, size_t k)
 static int find_cb(const struct cli_command *cmd, void *userdata)
 {
         struct find *f = userdata;
-        _cleanup_free_ char *canon = cmd->group ? xasprintf("%s %s", cmd->group, cmd->name) : xstrdup(cmd->name);
+        _cleanup_free_ char *canon =
+            cmd->group ? xasprintf("%s %s", cmd->group, cmd->name) : xstrdup(cmd->name);
 
         consider(f, cmd, path_matches(canon, f->words, f->n));
         for (size_t i = 0; cmd->aliases && cmd->aliases[i]; i++)
@@ -115,7 +118,7 @@ static int find_cb(const struct cli_command *cmd, void *userdata)
 
 const struct cli_command *cli_command_find(char *const *words, size_t n, size_t *consumed)
 {
-        struct find f = { .words = words, .n = n };
+        struct find f = {.words = words, .n = n};
 
         cli_commands_foreach(find_cb, &f);
         *consumed = f.consumed;

@@ -19,7 +19,18 @@
 #include "base/xalloc.h"
 #include "table.h"
 
-enum arg_kind { ARG_DOT, ARG_FIELD, ARG_VAR, ARG_STRING, ARG_INT, ARG_REAL, ARG_BOOL, ARG_NIL, ARG_FUNC, ARG_PIPE };
+enum arg_kind {
+        ARG_DOT,
+        ARG_FIELD,
+        ARG_VAR,
+        ARG_STRING,
+        ARG_INT,
+        ARG_REAL,
+        ARG_BOOL,
+        ARG_NIL,
+        ARG_FUNC,
+        ARG_PIPE
+};
 
 struct pipe;
 struct exec;
@@ -117,7 +128,7 @@ static void list_release(struct list *l)
                 free(n);
         }
         free(l->nodes);
-        *l = (struct list){ 0 };
+        *l = (struct list){0};
 }
 
 struct format *format_free(struct format *f)
@@ -339,7 +350,8 @@ static int parse_operand(struct parser *ps, struct arg *a)
                 r = parse_var(ps, a);
         } else if (c == '"' || c == '`') {
                 r = parse_quoted(ps, a);
-        } else if (isdigit((unsigned char)c) || ((c == '-' || c == '+') && isdigit((unsigned char)ps->p[1]))) {
+        } else if (isdigit((unsigned char)c) ||
+                   ((c == '-' || c == '+') && isdigit((unsigned char)ps->p[1]))) {
                 r = parse_number(ps, a);
         } else if (isalpha((unsigned char)c) || c == '_') {
                 r = parse_ident(ps, a);
@@ -365,7 +377,7 @@ static void parse_decl(struct parser *ps, struct pipe *p)
 {
         const char *save = ps->p, *save_start = ps->line_start;
         int line = ps->line;
-        char *names[2] = { NULL, NULL };
+        char *names[2] = {NULL, NULL};
         size_t n = 0;
 
         while (n < 2 && *ps->p == '$') {
@@ -409,7 +421,7 @@ static int parse_cmd(struct parser *ps, bool in_parens, struct cmd *c)
                 if (*ps->p == '|' || (in_parens ? *ps->p == ')' : at_close(ps)))
                         break;
                 c->args = xrealloc(c->args, (c->nargs + 1) * sizeof(*c->args));
-                c->args[c->nargs] = (struct arg){ 0 };
+                c->args[c->nargs] = (struct arg){0};
                 int r = parse_operand(ps, &c->args[c->nargs++]);
                 if (r < 0)
                         return r;
@@ -430,7 +442,7 @@ static int parse_pipe(struct parser *ps, bool in_parens, bool allow_decl, struct
                 parse_decl(ps, p);
         for (;;) {
                 p->cmds = xrealloc(p->cmds, (p->ncmds + 1) * sizeof(*p->cmds));
-                p->cmds[p->ncmds] = (struct cmd){ 0 };
+                p->cmds[p->ncmds] = (struct cmd){0};
                 r = parse_cmd(ps, in_parens, &p->cmds[p->ncmds++]);
                 if (r < 0) {
                         pipe_free(p);
@@ -476,7 +488,7 @@ static int parse_body(struct parser *ps, struct node *n)
 
 static int parse_control(struct parser *ps, enum node_kind kind, struct node **ret)
 {
-        static const char *const names[] = { [NODE_IF] = "if", [NODE_RANGE] = "range", [NODE_WITH] = "with" };
+        static const char *const names[] = {[NODE_IF] = "if", [NODE_RANGE] = "range", [NODE_WITH] = "with"};
         struct node *n = xmalloc(sizeof(*n));
         int r;
 
@@ -492,7 +504,7 @@ static int parse_control(struct parser *ps, enum node_kind kind, struct node **r
         if (r >= 0)
                 r = parse_body(ps, n);
         if (r < 0) {
-                struct list tmp = { 0 };
+                struct list tmp = {0};
                 list_add(&tmp, n);
                 list_release(&tmp);
                 return r;
@@ -532,7 +544,7 @@ static int skip_comment(struct parser *ps)
 /* One action after "{{": a keyword (returned through term) or a pipeline node added to l. */
 static int parse_action(struct parser *ps, struct list *l, enum term *term)
 {
-        static const char *const unsupported[] = { "define", "template", "block", "break", "continue" };
+        static const char *const unsupported[] = {"define", "template", "block", "break", "continue"};
         const char *save;
         struct node *n = NULL;
         int r;
@@ -562,7 +574,11 @@ static int parse_action(struct parser *ps, struct list *l, enum term *term)
                         if (streq(kw, unsupported[i]))
                                 return perr(ps, "{{%s}} is not supported", kw);
                 if (streq(kw, "if") || streq(kw, "range") || streq(kw, "with")) {
-                        r = parse_control(ps, kw[0] == 'i' ? NODE_IF : kw[0] == 'r' ? NODE_RANGE : NODE_WITH, &n);
+                        r = parse_control(ps,
+                                          kw[0] == 'i'   ? NODE_IF
+                                          : kw[0] == 'r' ? NODE_RANGE
+                                                         : NODE_WITH,
+                                          &n);
                         if (r >= 0)
                                 list_add(l, n);
                         return r;
@@ -609,7 +625,7 @@ static int parse_list(struct parser *ps, struct list *l, enum term *ret_term)
 
 int format_compile(const char *text, struct format **ret, struct berth_error **err)
 {
-        struct parser ps = { .src = text, .p = text, .line_start = text, .line = 1, .err = err };
+        struct parser ps = {.src = text, .p = text, .line_start = text, .line = 1, .err = err};
         _cleanup_format_ struct format *f = xmalloc(sizeof(*f));
         enum term t;
         int r;
@@ -794,7 +810,7 @@ static int xerr(struct exec *x, const char *fmt, ...)
 static void var_push(struct exec *x, const char *name, json_t *v)
 {
         x->vars = xrealloc(x->vars, (x->nvars + 1) * sizeof(*x->vars));
-        x->vars[x->nvars++] = (struct var){ name, json_incref(v) };
+        x->vars[x->nvars++] = (struct var){name, json_incref(v)};
 }
 
 static void vars_pop_to(struct exec *x, size_t mark)
@@ -1023,9 +1039,10 @@ static int exec_list(struct exec *x, json_t *dot, const struct list *l)
         return r;
 }
 
-static int format_exec(const struct format *f, json_t *data, bool header, FILE *out, struct berth_error **err)
+static int format_exec(const struct format *f, json_t *data, bool header, FILE *out,
+                       struct berth_error **err)
 {
-        struct exec x = { .root = data, .out = out, .header = header, .err = err };
+        struct exec x = {.root = data, .out = out, .header = header, .err = err};
         int r = exec_list(&x, data, &f->root);
 
         vars_pop_to(&x, 0);
@@ -1406,10 +1423,22 @@ static int fn_cmp(struct exec *x, json_t **a, json_t **ret, bool (*ok)(int))
         return 0;
 }
 
-static bool is_lt(int c) { return c < 0; }
-static bool is_le(int c) { return c <= 0; }
-static bool is_gt(int c) { return c > 0; }
-static bool is_ge(int c) { return c >= 0; }
+static bool is_lt(int c)
+{
+        return c < 0;
+}
+static bool is_le(int c)
+{
+        return c <= 0;
+}
+static bool is_gt(int c)
+{
+        return c > 0;
+}
+static bool is_ge(int c)
+{
+        return c >= 0;
+}
 
 static int fn_lt(struct exec *x, json_t **a, size_t n, json_t **ret)
 {
@@ -1466,17 +1495,28 @@ static int fn_not(struct exec *x, json_t **a, size_t n, json_t **ret)
 }
 
 static const struct func funcs[] = {
-        { "json", fn_json, 1, 1, true },         { "join", fn_join, 2, 2, true },
-        { "split", fn_split, 2, 2, true },       { "lower", fn_lower, 1, 1, true },
-        { "upper", fn_upper, 1, 1, true },       { "title", fn_title, 1, 1, true },
-        { "truncate", fn_truncate, 2, 2, true }, { "pad", fn_pad, 3, 3, false },
-        { "len", fn_len, 1, 1, false },          { "index", fn_index, 1, -1, true },
-        { "print", fn_print, 0, -1, false },     { "printf", fn_printf, 1, -1, false },
-        { "println", fn_println, 0, -1, false }, { "eq", fn_eq, 2, -1, false },
-        { "ne", fn_ne, 2, 2, false },            { "lt", fn_lt, 2, 2, false },
-        { "le", fn_le, 2, 2, false },            { "gt", fn_gt, 2, 2, false },
-        { "ge", fn_ge, 2, 2, false },            { "and", fn_and, 1, -1, false },
-        { "or", fn_or, 1, -1, false },           { "not", fn_not, 1, 1, false },
+    {"json", fn_json, 1, 1, true},
+    {"join", fn_join, 2, 2, true},
+    {"split", fn_split, 2, 2, true},
+    {"lower", fn_lower, 1, 1, true},
+    {"upper", fn_upper, 1, 1, true},
+    {"title", fn_title, 1, 1, true},
+    {"truncate", fn_truncate, 2, 2, true},
+    {"pad", fn_pad, 3, 3, false},
+    {"len", fn_len, 1, 1, false},
+    {"index", fn_index, 1, -1, true},
+    {"print", fn_print, 0, -1, false},
+    {"printf", fn_printf, 1, -1, false},
+    {"println", fn_println, 0, -1, false},
+    {"eq", fn_eq, 2, -1, false},
+    {"ne", fn_ne, 2, 2, false},
+    {"lt", fn_lt, 2, 2, false},
+    {"le", fn_le, 2, 2, false},
+    {"gt", fn_gt, 2, 2, false},
+    {"ge", fn_ge, 2, 2, false},
+    {"and", fn_and, 1, -1, false},
+    {"or", fn_or, 1, -1, false},
+    {"not", fn_not, 1, 1, false},
 };
 
 static const struct func *func_lookup(const char *name)

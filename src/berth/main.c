@@ -14,11 +14,11 @@
 #include "cli.h"
 
 static const struct cli_command global_command = {
-        .name = "berth",
-        .usage = "[OPTIONS] COMMAND",
-        .options = cli_global_options,
-        .flags = CLI_STOP_AT_FIRST_ARG,
-        .max_args = -1,
+    .name = "berth",
+    .usage = "[OPTIONS] COMMAND",
+    .options = cli_global_options,
+    .flags = CLI_STOP_AT_FIRST_ARG,
+    .max_args = -1,
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -30,7 +30,7 @@ static const char *env_or(const char *name, const char *def)
 
 static int setup_context(struct cli_context *ctx, const struct cli_args *g)
 {
-        static const char *const levels[] = { "debug", "info", "warn", "error", "fatal" };
+        static const char *const levels[] = {"debug", "info", "warn", "error", "fatal"};
         bool known = false;
 
         ctx->root = cli_string(g, "root") ?: env_or("BERTH_ROOT", "/var/lib/berth");
@@ -61,11 +61,15 @@ static int group_without_command(char **words, size_t n)
                 return CLI_EXIT_OK;
         }
         if (words[1][0] == '-') {
-                fprintf(stderr, "unknown flag: %s\n\nUsage:  berth %s COMMAND\n\nRun 'berth %s --help' for more information\n",
+                fprintf(stderr,
+                        "unknown flag: %s\n\nUsage:  berth %s COMMAND\n\nRun 'berth %s --help' for more "
+                        "information\n",
                         words[1], words[0], words[0]);
                 return CLI_EXIT_ENGINE;
         }
-        fprintf(stderr, "berth: unknown command: berth %s %s\n\nUsage:  berth %s\n\nRun 'berth %s --help' for more information\n",
+        fprintf(stderr,
+                "berth: unknown command: berth %s %s\n\nUsage:  berth %s\n\nRun 'berth %s --help' for more "
+                "information\n",
                 words[0], words[1], words[0], words[0]);
         return CLI_EXIT_FAILURE;
 }
@@ -95,7 +99,8 @@ static int dispatch(struct cli_context *ctx, char **words, size_t n)
         if (!cmd && cli_group_find(words[0]) && cli_group_has_commands(words[0]))
                 return group_without_command(words, n);
         if (!cmd) {
-                fprintf(stderr, "berth: unknown command: berth %s\n\nRun 'berth --help' for more information\n",
+                fprintf(stderr,
+                        "berth: unknown command: berth %s\n\nRun 'berth --help' for more information\n",
                         words[0]);
                 return CLI_EXIT_FAILURE;
         }
@@ -138,7 +143,7 @@ static int help_command(char **words, size_t n)
 int main(int argc, char **argv)
 {
         _cleanup_cli_args_ struct cli_args *g = NULL;
-        struct cli_context ctx = { 0 };
+        struct cli_context ctx = {0};
         char **words;
         size_t n;
         bool help = false;

@@ -96,14 +96,14 @@ static void tw_split(struct tw *w, const char *buf, size_t len)
 
                 w->lines = xrealloc(w->lines, (w->nlines + 1) * sizeof(*w->lines));
                 l = &w->lines[w->nlines++];
-                *l = (struct tw_line){ .newline = eol != NULL };
+                *l = (struct tw_line){.newline = eol != NULL};
                 for (const char *c = p;;) {
                         const char *tab = memchr(c, '\t', (size_t)(stop - c));
                         const char *cend = tab ? tab : stop;
 
                         l->cells = xrealloc(l->cells, (l->ncells + 1) * sizeof(*l->cells));
-                        l->cells[l->ncells++] = (struct tw_cell){ c, (size_t)(cend - c),
-                                                                  utf8_width(c, (size_t)(cend - c)) };
+                        l->cells[l->ncells++] =
+                            (struct tw_cell){c, (size_t)(cend - c), utf8_width(c, (size_t)(cend - c))};
                         if (!tab)
                                 break;
                         c = tab + 1;
@@ -137,14 +137,14 @@ static void tw_write_lines(struct tw *w, size_t ncols, size_t line0, size_t line
  */
 static void tw_format(struct tw *w, size_t column, size_t line0, size_t line1)
 {
-        for (size_t this = line0; this < line1; this++) {
+        for (size_t this = line0; this < line1; this ++) {
                 size_t width = (size_t)w->t->minwidth;
 
                 if (column + 1 >= w->lines[this].ncells)
                         continue;
                 tw_write_lines(w, column, line0, this);
                 line0 = this;
-                for (; this < line1 && column + 1 < w->lines[this].ncells; this++) {
+                for (; this < line1 && column + 1 < w->lines[this].ncells; this ++) {
                         size_t cw = w->lines[this].cells[column].width + (size_t)w->t->padding;
                         if (cw > width)
                                 width = cw;
@@ -160,7 +160,7 @@ static void tw_format(struct tw *w, size_t column, size_t line0, size_t line1)
 
 static void tw_render(const struct table *t, FILE *out)
 {
-        struct tw w = { .t = t, .out = out };
+        struct tw w = {.t = t, .out = out};
         size_t maxcells = 0;
 
         if (!t->len)

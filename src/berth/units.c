@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const decimal_abbrs[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
-static const char *const binary_abbrs[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB" };
+static const char *const decimal_abbrs[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+static const char *const binary_abbrs[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"};
 
 /* Divides by base while it can, as getSizeAndUnit does (so 999.95kB stays kB and rounds to "1e+03kB"). */
 static char *custom_size(char buf[static UNITS_BUF], double size, int precision, double base,

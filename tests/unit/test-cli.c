@@ -17,7 +17,8 @@ static int dummy(struct cli_context *ctx, struct cli_args *args)
 
 static int seen_cb;
 
-static int count_cb(struct cli_args *a, const struct cli_option *o, const char *value, struct berth_error **err)
+static int count_cb(struct cli_args *a, const struct cli_option *o, const char *value,
+                    struct berth_error **err)
 {
         (void)a, (void)o;
         if (strcmp(value, "bad") == 0)
@@ -27,25 +28,26 @@ static int count_cb(struct cli_args *a, const struct cli_option *o, const char *
 }
 
 static const struct cli_option opts[] = {
-        { "all", 'a', CLI_OPT_BOOL, NULL, NULL, "Show all" },
-        { "quiet", 'q', CLI_OPT_BOOL, NULL, NULL, "Only IDs" },
-        { "interactive", 'i', CLI_OPT_BOOL, NULL, NULL, "Keep STDIN open" },
-        { "tty", 't', CLI_OPT_BOOL, NULL, NULL, "Allocate a pseudo-TTY" },
-        { "detach", 'd', CLI_OPT_BOOL, NULL, NULL, "Run in background" },
-        { "rm", 0, CLI_OPT_BOOL, NULL, NULL, "Remove when done" },
-        { "env", 'e', CLI_OPT_LIST, NULL, NULL, "Set environment variables" },
-        { "name", 0, CLI_OPT_STRING, NULL, NULL, "Assign a name" },
-        { "last", 'n', CLI_OPT_INT, NULL, "-1", "Show n last" },
-        { "output", 'o', CLI_OPT_STRING, NULL, NULL, "Write to a file" },
-        { "memory", 'm', CLI_OPT_BYTES, NULL, NULL, "Memory limit" },
-        { "publish", 'p', CLI_OPT_CALLBACK, "list", NULL, "Publish a port", 0, count_cb, true },
-        { NULL },
+    {"all", 'a', CLI_OPT_BOOL, NULL, NULL, "Show all"},
+    {"quiet", 'q', CLI_OPT_BOOL, NULL, NULL, "Only IDs"},
+    {"interactive", 'i', CLI_OPT_BOOL, NULL, NULL, "Keep STDIN open"},
+    {"tty", 't', CLI_OPT_BOOL, NULL, NULL, "Allocate a pseudo-TTY"},
+    {"detach", 'd', CLI_OPT_BOOL, NULL, NULL, "Run in background"},
+    {"rm", 0, CLI_OPT_BOOL, NULL, NULL, "Remove when done"},
+    {"env", 'e', CLI_OPT_LIST, NULL, NULL, "Set environment variables"},
+    {"name", 0, CLI_OPT_STRING, NULL, NULL, "Assign a name"},
+    {"last", 'n', CLI_OPT_INT, NULL, "-1", "Show n last"},
+    {"output", 'o', CLI_OPT_STRING, NULL, NULL, "Write to a file"},
+    {"memory", 'm', CLI_OPT_BYTES, NULL, NULL, "Memory limit"},
+    {"publish", 'p', CLI_OPT_CALLBACK, "list", NULL, "Publish a port", 0, count_cb, true},
+    {NULL},
 };
 
-static const struct cli_command export_cmd = { "container", "export", NULL, "[OPTIONS] CONTAINER", "Export",
-                                               opts, dummy, 0, 1, 1 };
-static const struct cli_command run_cmd = { "container", "run", NULL, "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Run",
-                                            opts, dummy, CLI_STOP_AT_FIRST_ARG, 1, -1 };
+static const struct cli_command export_cmd = {
+    "container", "export", NULL, "[OPTIONS] CONTAINER", "Export", opts, dummy, 0, 1, 1};
+static const struct cli_command run_cmd = {"container", "run", NULL,  "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+                                           "Run",       opts,  dummy, CLI_STOP_AT_FIRST_ARG,
+                                           1,           -1};
 
 static struct cli_args *args;
 static char errbuf[512];
@@ -221,18 +223,18 @@ static const char *help_text(const struct cli_command *cmd, const char *path)
 
 TEST(help_matches_docker)
 {
-        static const char *const ps_aliases[] = { "container list", "container ps", "ps", NULL };
+        static const char *const ps_aliases[] = {"container list", "container ps", "ps", NULL};
         static const struct cli_option ps_opts[] = {
-                { "quiet", 'q', CLI_OPT_BOOL, NULL, NULL, "Only display container IDs" },
-                { "all", 'a', CLI_OPT_BOOL, NULL, NULL, "Show all containers (default shows just running)" },
-                { "last", 'n', CLI_OPT_INT, NULL, "-1", "Show n last created containers (includes all states)" },
-                { "filter", 'f', CLI_OPT_LIST, "filter", NULL, "Filter output based on conditions provided" },
-                { "no-trunc", 0, CLI_OPT_BOOL, NULL, NULL, "Don't truncate output" },
-                { "hidden", 0, CLI_OPT_BOOL, NULL, NULL, "not shown", CLI_OPT_HIDDEN },
-                { NULL },
+            {"quiet", 'q', CLI_OPT_BOOL, NULL, NULL, "Only display container IDs"},
+            {"all", 'a', CLI_OPT_BOOL, NULL, NULL, "Show all containers (default shows just running)"},
+            {"last", 'n', CLI_OPT_INT, NULL, "-1", "Show n last created containers (includes all states)"},
+            {"filter", 'f', CLI_OPT_LIST, "filter", NULL, "Filter output based on conditions provided"},
+            {"no-trunc", 0, CLI_OPT_BOOL, NULL, NULL, "Don't truncate output"},
+            {"hidden", 0, CLI_OPT_BOOL, NULL, NULL, "not shown", CLI_OPT_HIDDEN},
+            {NULL},
         };
-        static const struct cli_command ps = { "container", "ls", ps_aliases, "[OPTIONS]", "List containers",
-                                               ps_opts, dummy, 0, 0, 0 };
+        static const struct cli_command ps = {"container", "ls",  ps_aliases, "[OPTIONS]", "List containers",
+                                              ps_opts,     dummy, 0,          0,           0};
 
         /* Exactly docker 28's `docker ps --help`, for these flags. */
         ASSERT_STREQ(help_text(&ps, "berth ps"),

@@ -33,11 +33,12 @@ static void setup(void)
 {
         json_error_t e;
 
-        data = json_loads("{\"ID\":\"0123456789abcdef\",\"Name\":\"web\",\"Labels\":{\"b\":\"2\",\"a\":\"1\"},"
-                          "\"Cmd\":[\"sleep\",\"60\"],\"State\":{\"Status\":\"running\",\"Pid\":42,"
-                          "\"Health\":null},\"Size\":1234,\"Ratio\":0.5,\"Big\":1e21,\"Empty\":\"\","
-                          "\"Mounts\":[{\"Source\":\"/a\"},{\"Source\":\"/b\"}],\"Flag\":true}",
-                          0, &e);
+        data =
+            json_loads("{\"ID\":\"0123456789abcdef\",\"Name\":\"web\",\"Labels\":{\"b\":\"2\",\"a\":\"1\"},"
+                       "\"Cmd\":[\"sleep\",\"60\"],\"State\":{\"Status\":\"running\",\"Pid\":42,"
+                       "\"Health\":null},\"Size\":1234,\"Ratio\":0.5,\"Big\":1e21,\"Empty\":\"\","
+                       "\"Mounts\":[{\"Source\":\"/a\"},{\"Source\":\"/b\"}],\"Flag\":true}",
+                       0, &e);
 }
 
 TEST(fields)
@@ -48,10 +49,11 @@ TEST(fields)
         ASSERT_STREQ(render("{{.Nope.Deeper}}"), "<no value>");
         ASSERT_STREQ(render("{{.State.Health}}"), "<nil>");
         ASSERT_STREQ(render("{{.Flag}} {{.Size}} {{.Ratio}} {{.Big}}"), "true 1234 0.5 1e+21");
-        ASSERT_STREQ(render("{{$.Name}}{{.}}"), "webmap[Big:1e+21 Cmd:[sleep 60] Empty: Flag:true ID:0123456789abcdef "
-                                               "Labels:map[a:1 b:2] Mounts:[map[Source:/a] map[Source:/b]] "
-                                               "Name:web Ratio:0.5 Size:1234 State:map[Health:<nil> Pid:42 "
-                                               "Status:running]]");
+        ASSERT_STREQ(render("{{$.Name}}{{.}}"),
+                     "webmap[Big:1e+21 Cmd:[sleep 60] Empty: Flag:true ID:0123456789abcdef "
+                     "Labels:map[a:1 b:2] Mounts:[map[Source:/a] map[Source:/b]] "
+                     "Name:web Ratio:0.5 Size:1234 State:map[Health:<nil> Pid:42 "
+                     "Status:running]]");
 }
 
 TEST(go_printing)
@@ -78,14 +80,16 @@ TEST(functions)
                      "WEB abc Hello Wide-World_x");
         ASSERT_STREQ(render("{{index (split \"a:b:c\" \":\") 2}} {{len (split \"a:b\" \":\")}}"), "c 2");
         ASSERT_STREQ(render("{{len .Cmd}} {{len .Labels}} {{len .Name}}"), "2 2 3");
-        ASSERT_STREQ(render("{{truncate .ID 12}}|{{pad .Name 1 2}}|{{pad .Empty 1 2}}|"), "0123456789ab| web  ||");
+        ASSERT_STREQ(render("{{truncate .ID 12}}|{{pad .Name 1 2}}|{{pad .Empty 1 2}}|"),
+                     "0123456789ab| web  ||");
         ASSERT_STREQ(render("{{println .Name .Size}}"), "web 1234\n");
         ASSERT_STREQ(render("{{print .Size .Size}}{{print \"a\" \"b\"}}"), "1234 1234ab");
         ASSERT_STREQ(render("{{printf \"%-5s|%3d|%q\" .Name .Size .Name}}"), "web  |1234|\"web\"");
         ASSERT_STREQ(render("{{if and .Flag (eq .State.Status \"running\" \"paused\")}}up{{end}}"), "up");
         ASSERT_STREQ(render("{{if or .Empty .Nope}}x{{else}}y{{end}} {{not .Flag}}"), "y false");
-        ASSERT_STREQ(render("{{if gt .Size 1000}}big{{end}}{{if lt .State.Pid 10}}small{{end}}{{ne .Name \"x\"}}"),
-                     "bigtrue");
+        ASSERT_STREQ(
+            render("{{if gt .Size 1000}}big{{end}}{{if lt .State.Pid 10}}small{{end}}{{ne .Name \"x\"}}"),
+            "bigtrue");
 }
 
 TEST(control)
@@ -95,7 +99,8 @@ TEST(control)
         ASSERT_STREQ(render("{{range $k, $v := .Labels}}{{$k}}={{$v}};{{end}}"), "a=1;b=2;");
         ASSERT_STREQ(render("{{range $i, $c := .Cmd}}{{$i}}:{{$c}} {{end}}"), "0:sleep 1:60 ");
         ASSERT_STREQ(render("{{range .Nope}}x{{else}}none{{end}}"), "none");
-        ASSERT_STREQ(render("{{with .State}}{{.Status}}{{end}}{{with .Empty}}x{{else}}-{{end}}"), "running-");
+        ASSERT_STREQ(render("{{with .State}}{{.Status}}{{end}}{{with .Empty}}x{{else}}-{{end}}"),
+                     "running-");
         ASSERT_STREQ(render("{{$n := .Name}}{{range .Cmd}}{{$n}}{{end}}"), "webweb");
         ASSERT_STREQ(render("a  {{- .Name -}}  b {{/* a comment */}}c"), "awebb c");
         ASSERT_STREQ(render("{{\"quo\\\"ted\\n\"}}{{`raw\\n`}}"), "quo\"ted\nraw\\n");
@@ -109,23 +114,28 @@ TEST(errors)
         ASSERT_STREQ(render("x{{end}}"), "ERR:template: :1: unexpected {{end}}");
         ASSERT_STREQ(render("a\n{{$x}}"), "ERR:template: :2: undefined variable \"$x\"");
         ASSERT_STREQ(render("{{}}"), "ERR:template: :1: missing value for command");
-        ASSERT_STREQ(render("{{join .Cmd}}"),
-                     "ERR:template: :1:2: executing \"\" at <join>: wrong number of args for join: want 2 got 1");
-        ASSERT_STREQ(render("{{.Name.X}}"),
-                     "ERR:template: :1:2: executing \"\" at <.Name.X>: can't evaluate field X in type interface {}");
+        ASSERT_STREQ(
+            render("{{join .Cmd}}"),
+            "ERR:template: :1:2: executing \"\" at <join>: wrong number of args for join: want 2 got 1");
+        ASSERT_STREQ(
+            render("{{.Name.X}}"),
+            "ERR:template: :1:2: executing \"\" at <.Name.X>: can't evaluate field X in type interface {}");
         ASSERT_STREQ(render("{{.State.Health.Status}}"),
                      "ERR:template: :1:2: executing \"\" at <.State.Health.Status>: nil pointer evaluating "
                      "interface {}.Status");
-        ASSERT_STREQ(render("{{index .Cmd 5}}"),
-                     "ERR:template: :1:2: executing \"\" at <index>: error calling index: index out of range: 5");
+        ASSERT_STREQ(
+            render("{{index .Cmd 5}}"),
+            "ERR:template: :1:2: executing \"\" at <index>: error calling index: index out of range: 5");
 }
 
 static const struct format_header ps_headers[] = {
-        { "ID", "CONTAINER ID" }, { "Image", "IMAGE" }, { "Command", "COMMAND" }, { "CreatedSince", "CREATED" },
-        { "Status", "STATUS" },   { "Ports", "PORTS" }, { "Names", "NAMES" },      { NULL, NULL },
+    {"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Command", "COMMAND"}, {"CreatedSince", "CREATED"},
+    {"Status", "STATUS"},   {"Ports", "PORTS"}, {"Names", "NAMES"},     {NULL, NULL},
 };
 
-#define PS_DEFAULT "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.CreatedSince}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}"
+#define PS_DEFAULT                                                                                          \
+        "table "                                                                                            \
+        "{{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.CreatedSince}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}"
 
 static const char *run_formatter(const char *user, const char *const *rows)
 {
@@ -157,26 +167,31 @@ static const char *run_formatter(const char *user, const char *const *rows)
 
 TEST(docker_table)
 {
-        const char *none[] = { NULL };
+        const char *none[] = {NULL};
         const char *rows[] = {
-                "{\"ID\":\"3f2a1b4c5d6e\",\"Image\":\"debian\",\"Command\":\"\\\"sleep 60\\\"\","
-                "\"CreatedSince\":\"2 minutes ago\",\"Status\":\"Up 2 minutes\",\"Ports\":\"\",\"Names\":\"web\"}",
-                NULL,
+            "{\"ID\":\"3f2a1b4c5d6e\",\"Image\":\"debian\",\"Command\":\"\\\"sleep 60\\\"\","
+            "\"CreatedSince\":\"2 minutes ago\",\"Status\":\"Up 2 "
+            "minutes\",\"Ports\":\"\",\"Names\":\"web\"}",
+            NULL,
         };
 
         /* docker ps on an empty host prints exactly this header. */
         ASSERT_STREQ(run_formatter("", none),
                      "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n");
-        ASSERT_STREQ(run_formatter("table", rows),
-                     "CONTAINER ID   IMAGE     COMMAND      CREATED         STATUS         PORTS     NAMES\n"
-                     "3f2a1b4c5d6e   debian    \"sleep 60\"   2 minutes ago   Up 2 minutes             web\n");
-        ASSERT_STREQ(run_formatter("table {{.Names}}\\t{{.Status}}", rows), "NAMES     STATUS\nweb       Up 2 minutes\n");
+        ASSERT_STREQ(
+            run_formatter("table", rows),
+            "CONTAINER ID   IMAGE     COMMAND      CREATED         STATUS         PORTS     NAMES\n"
+            "3f2a1b4c5d6e   debian    \"sleep 60\"   2 minutes ago   Up 2 minutes             web\n");
+        ASSERT_STREQ(run_formatter("table {{.Names}}\\t{{.Status}}", rows),
+                     "NAMES     STATUS\nweb       Up 2 minutes\n");
         ASSERT_STREQ(run_formatter("{{.Names}}\\t{{.ID}}", rows), "web\t3f2a1b4c5d6e\n");
         ASSERT_STREQ(run_formatter("json", rows),
                      "{\"ID\":\"3f2a1b4c5d6e\",\"Image\":\"debian\",\"Command\":\"\\\"sleep 60\\\"\","
-                     "\"CreatedSince\":\"2 minutes ago\",\"Status\":\"Up 2 minutes\",\"Ports\":\"\",\"Names\":\"web\"}\n");
+                     "\"CreatedSince\":\"2 minutes ago\",\"Status\":\"Up 2 "
+                     "minutes\",\"Ports\":\"\",\"Names\":\"web\"}\n");
         /* Header functions return their argument, as docker's HeaderFunctions do. */
-        ASSERT_STREQ(run_formatter("table {{upper .Names}}\\t{{.Label}}", rows), "NAMES     LABEL\nWEB       <no value>\n");
+        ASSERT_STREQ(run_formatter("table {{upper .Names}}\\t{{.Label}}", rows),
+                     "NAMES     LABEL\nWEB       <no value>\n");
         ASSERT_STREQ(run_formatter("{{.Names", rows), "ERR:template: :1: unclosed action");
 }
 
@@ -199,7 +214,8 @@ TEST(tabwriter)
         ASSERT_STREQ(tab("REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\n", 10, 3),
                      "REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n");
         ASSERT_STREQ(tab("REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\n"
-                         "busybox\tlatest\tabcdef123456\t2 days ago\t4.26MB\n", 10, 3),
+                         "busybox\tlatest\tabcdef123456\t2 days ago\t4.26MB\n",
+                         10, 3),
                      "REPOSITORY   TAG       IMAGE ID       CREATED      SIZE\n"
                      "busybox      latest    abcdef123456   2 days ago   4.26MB\n");
         /* Go's column blocks: a line without a cell in a column ends that column's block. */

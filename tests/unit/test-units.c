@@ -61,7 +61,8 @@ TEST(bytes_size)
 
 TEST(human_duration)
 {
-        const double s = 1, m = 60, h = 3600, day = 24 * h, week = 7 * day, month = 30 * day, year = 365 * day;
+        const double s = 1, m = 60, h = 3600, day = 24 * h, week = 7 * day, month = 30 * day,
+                     year = 365 * day;
         char b[UNITS_BUF];
 
         ASSERT_STREQ(units_human_duration(b, 0.45), "Less than a second");
