@@ -295,6 +295,18 @@ TEST(oci_archive_round_trip)
                   0);
 }
 
+static int load_dir(struct store *s, const char *dir, char ***ret)
+{
+        _cleanup_free_ char *p = xasprintf("%s/%s", tmp, dir);
+        _cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_error_ struct berth_error *err = NULL;
+        int r = image_load_dir(s, dfd, ret, &err);
+
+        if (r < 0)
+                printf("# load %s: %s\n", dir, err->msg);
+        return r;
+}
+
 /* A gzip layer (as from a registry) goes into a docker-archive uncompressed, named by its diff ID. */
 TEST(compressed_layer_to_docker_archive)
 {
@@ -327,12 +339,7 @@ TEST(compressed_layer_to_docker_archive)
                "> gzl/index.json",
                tmp),
             0);
-        {
-                _cleanup_free_ char *p = xasprintf("%s/gzl", tmp);
-                _cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                _cleanup_error_ struct berth_error *err = NULL;
-                ASSERT_OK(image_load_dir(a, dfd, &report, &err));
-        }
+        ASSERT_OK(load_dir(a, "gzl", &report));
         ASSERT_TRUE(strv_contains(report, "Loaded image: test/gz:latest"));
         ASSERT_OK(image_lookup(a, "test/gz", &img, &lerr));
         ASSERT_TRUE(layer_has(a, img, "bin/hello"));
@@ -346,11 +353,38 @@ TEST(compressed_layer_to_docker_archive)
         ASSERT_OK(image_lookup(b, "test/gz:latest", &back, &lerr));
         ASSERT_STREQ(back->id, img->id);
         ASSERT_TRUE(layer_has(b, back, "bin/hello"));
+        /* The same image ID from another manifest (the gzip one) joins the image that is there. */
+        strv_free(report2);
+        report2 = NULL;
+        ASSERT_OK(load_dir(b, "gzl", &report2));
+        ASSERT_EQ(count_images(b), 1);
+        /* A nested index resolves to linux/<host arch>; the other platform's blob is never needed. */
+        ASSERT_EQ(
+            sh("cd %s/gzl && M=$(grep -o 'sha256:[0-9a-f]*' index.json) && S=$(grep -o '\"size\":[0-9]*' "
+               "index.json) && "
+               "printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+               "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%%064d\",\"size\":1,"
+               "\"platform\":{\"os\":\"linux\",\"architecture\":\"mips\"}},{\"mediaType\":"
+               "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%%s\",%%s,\"platform\":"
+               "{\"os\":\"linux\",\"architecture\":\"%s\"}}]}' 0 $M $S > ix && "
+               "I=$(sha256sum < ix | cut -c1-64) && mv ix blobs/sha256/$I && "
+               "printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+               "\"application/vnd.oci.image.index.v1+json\",\"digest\":\"sha256:%%s\",\"size\":%%s,"
+               "\"annotations\":{\"io.containerd.image.name\":\"test/multi:1\"}}]}' $I "
+               "$(stat -c %%s blobs/sha256/$I) > index.json",
+               tmp, archive_host_arch()),
+            0);
+        strv_free(report2);
+        report2 = NULL;
+        ASSERT_OK(load_dir(c, "gzl", &report2));
+        ASSERT_TRUE(strv_contains(report2, "Loaded image: test/multi:1"));
+        ASSERT_EQ(count_images(c), 1);
         /* The whole archive compressed, as `docker save | gzip` makes it. */
         strv_free(report2);
         report2 = NULL;
         ASSERT_EQ(sh("cd %s && gzip -kf gz-docker.tar", tmp), 0);
         ASSERT_OK(do_load(c, "gz-docker.tar.gz", &report2, NULL));
+        ASSERT_TRUE(strv_contains(report2, "Loaded image: test/gz:latest"));
         ASSERT_EQ(count_images(c), 1);
 }
 

@@ -651,13 +651,30 @@ static int unpack_all(struct loader *l, struct berth_error **err)
         return 0;
 }
 
+/*
+ * An image is its config (Docker's image ID). If the store has that ID under
+ * another manifest (the same image saved as docker-archive and as
+ * oci-archive, say), the tags go to the image that is there rather than
+ * making a second entry with the same ID.
+ */
+static const char *existing_manifest(struct store *s, struct pending *p)
+{
+        _cleanup_error_ struct berth_error *e = NULL;
+        _cleanup_image_ struct image *img = NULL;
+
+        if (image_lookup(s, p->id, &img, &e) == 0 && !streq(img->manifest_digest, p->manifest))
+                snprintf(p->manifest, DIGEST_STRING_MAX, "%s", img->manifest_digest);
+        return p->manifest;
+}
+
 static int register_all(struct loader *l, char ***report, struct berth_error **err)
 {
         for (size_t i = 0; i < l->n_images; i++) {
                 struct pending *p = &l->images[i];
-                int r = image_register(l->store, p->manifest, p->tags ? p->tags[0] : NULL, NULL, err);
+                const char *manifest = existing_manifest(l->store, p);
+                int r = image_register(l->store, manifest, p->tags ? p->tags[0] : NULL, NULL, err);
                 for (size_t j = 1; r == 0 && p->tags && p->tags[j]; j++)
-                        r = image_register(l->store, p->manifest, p->tags[j], NULL, err);
+                        r = image_register(l->store, manifest, p->tags[j], NULL, err);
                 if (r < 0)
                         return r;
                 for (size_t j = 0; p->tags && p->tags[j]; j++) {
