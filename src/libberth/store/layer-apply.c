@@ -303,10 +303,14 @@ static int apply_regular(struct apply_ctx *c, struct archive_entry *e, int dfd, 
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        r = remove_existing(c, dfd, name, false, err);
-        if (r < 0)
-                return r;
+        /* Most names are new: try first, clear the way only when something is there. */
         fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST) {
+                r = remove_existing(c, dfd, name, false, err);
+                if (r < 0)
+                        return r;
+                fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        }
         if (fd < 0)
                 return entry_err(c, err, errno, "create");
         r = write_data(c, e, fd, err);
@@ -325,11 +329,15 @@ static int apply_dir(struct apply_ctx *c, struct archive_entry *e, int dfd, cons
         if (path[0] == '\0') { /* "./": the target itself */
                 fd = fcntl(c->root_fd, F_DUPFD_CLOEXEC, 3);
         } else {
-                r = remove_existing(c, dfd, name, true, err);
-                if (r < 0)
-                        return r;
-                if (r == 0 && mkdirat(dfd, name, 0700) < 0)
-                        return entry_err(c, err, errno, "mkdir");
+                if (mkdirat(dfd, name, 0700) < 0) {
+                        if (errno != EEXIST)
+                                return entry_err(c, err, errno, "mkdir");
+                        r = remove_existing(c, dfd, name, true, err);
+                        if (r < 0)
+                                return r;
+                        if (r == 0 && mkdirat(dfd, name, 0700) < 0)
+                                return entry_err(c, err, errno, "mkdir");
+                }
                 fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         }
         if (fd < 0)
