@@ -114,9 +114,19 @@ ensure_rootfs() {
                 || berth_skip "cannot make the busybox rootfs"
 }
 
+# json_array ARGS...: a JSON array of strings. (jq --args would parse "-c" as its own option.)
+json_array() {
+        local i=0 a named=()
+        for a in "$@"; do
+                named+=(--arg "$(printf 'a%05d' "$i")" "$a")
+                i=$((i + 1))
+        done
+        jq -nc "${named[@]}" '[$ARGS.named | to_entries | sort_by(.key)[] | .value]'
+}
+
 # base_config ARGS...: print runc/crun `spec`'s config, with our payload's ARGS.
 base_config() {
-        jq -n --argjson caps "$DEFAULT_CAPS" '$ARGS.positional as $args | {
+        jq -n --argjson caps "$DEFAULT_CAPS" --argjson args "$(json_array "$@")" '{
   ociVersion: "1.0.2",
   process: {
     terminal: false,
@@ -151,7 +161,7 @@ base_config() {
                   "/proc/scsi"],
     readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
   }
-}' --args "$@"
+}'
 }
 
 # make_bundle DIR [ARGS...]: DIR/rootfs (a fresh copy of the busybox rootfs) and
@@ -185,7 +195,7 @@ spec_set_in() {
 
 # set_args ARGS...: replace process.args.
 set_args() {
-        spec_set '.process.args = $ARGS.positional' --args "$@"
+        spec_set '.process.args = $a' --argjson a "$(json_array "$@")"
 }
 
 # --- driving the runtime -----------------------------------------------------
@@ -193,6 +203,15 @@ set_args() {
 # rt ARGS...: the runtime under test with this test's private state dir.
 rt() {
         "$RUNTIME" --root "$TEST_STATE" "$@"
+}
+
+# rt_detached ARGS...: rt with stdio on files, for commands that leave a process
+# running (run --detach, exec --detach): it would keep bats' `run` pipe open.
+rt_detached() {
+        rt "$@" </dev/null >"$TEST_TMP/detached.out" 2>"$TEST_TMP/detached.err"
+        local rc=$?
+        cat "$TEST_TMP/detached.out" "$TEST_TMP/detached.err"
+        return $rc
 }
 
 # rt_with RUNTIME ARGS...: another runtime, with its own state dir.
