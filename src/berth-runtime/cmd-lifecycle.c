@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +11,8 @@
 
 #include "base/cleanup.h"
 #include "base/json-util.h"
+#include "base/strv.h"
+#include "base/xalloc.h"
 #include "commands.h"
 
 static bool want_help(int argc, char **argv, const char *cmd)
@@ -257,6 +262,62 @@ int cmd_list(struct runtime_context *ctx, int argc, char **argv, struct berth_er
         return 0;
 }
 
+/*
+ * Like runc: the table is ps(1)'s own ("ps -ef" unless options follow the
+ * ID), filtered to the container's processes by the PID column.
+ */
+static int ps_table(pid_t *pids, size_t n, char **ps_args, struct berth_error **err)
+{
+        _cleanup_strv_ char **argv = strv_push(NULL, "ps");
+        _cleanup_fclose_ FILE *in = NULL;
+        char line[4096];
+        int fds[2], pid_col = -1, status;
+        pid_t child;
+
+        if (!ps_args || !ps_args[0])
+                argv = strv_push(argv, "-ef");
+        for (size_t i = 0; ps_args && ps_args[i]; i++)
+                argv = strv_push(argv, ps_args[i]);
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return berth_err(err, errno, "pipe");
+        child = fork();
+        if (child == 0) {
+                dup2(fds[1], STDOUT_FILENO);
+                execvp("ps", argv);
+                _exit(127);
+        }
+        close(fds[1]);
+        if (child < 0) {
+                close(fds[0]);
+                return berth_err(err, errno, "fork");
+        }
+        in = fdopen(fds[0], "r");
+        while (in && fgets(line, sizeof(line), in)) {
+                _cleanup_free_ char *copy = xstrdup(line);
+                char *save = NULL, *tok = strtok_r(copy, " \t\n", &save);
+                long pid = -1;
+                if (pid_col < 0) {
+                        for (int c = 0; tok; c++, tok = strtok_r(NULL, " \t\n", &save))
+                                if (streq(tok, "PID"))
+                                        pid_col = c;
+                        fputs(line, stdout);
+                        continue;
+                }
+                for (int c = 0; tok && c < pid_col; c++)
+                        tok = strtok_r(NULL, " \t\n", &save);
+                if (tok)
+                        pid = strtol(tok, NULL, 10);
+                for (size_t i = 0; i < n; i++)
+                        if (pids[i] == pid)
+                                fputs(line, stdout);
+        }
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (pid_col < 0)
+                return berth_err_msg(err, EINVAL, "ps: no PID column in the output of ps");
+        return 0;
+}
+
 int cmd_ps(struct runtime_context *ctx, int argc, char **argv, struct berth_error **err)
 {
         _cleanup_free_ pid_t *pids = NULL;
@@ -269,21 +330,17 @@ int cmd_ps(struct runtime_context *ctx, int argc, char **argv, struct berth_erro
         r = parse_format(argc, argv, "ps", &json, NULL, err);
         if (r < 0)
                 return r;
-        if (optind != argc - 1)
-                return usage_error(err, "ps", "expects exactly one container ID");
+        if (optind >= argc)
+                return usage_error(err, "ps", "expects a container ID");
         r = runtime_ps(ctx, argv[optind], &pids, &n, err);
         if (r < 0)
                 return r;
-        if (json) {
-                printf("[");
-                for (size_t i = 0; i < n; i++)
-                        printf("%s%d", i ? "," : "", (int)pids[i]);
-                printf("]\n");
-        } else {
-                printf("PID\n");
-                for (size_t i = 0; i < n; i++)
-                        printf("%d\n", (int)pids[i]);
-        }
+        if (!json)
+                return ps_table(pids, n, argv + optind + 1, err);
+        printf("[");
+        for (size_t i = 0; i < n; i++)
+                printf("%s%d", i ? "," : "", (int)pids[i]);
+        printf("]\n");
         return 0;
 }
 

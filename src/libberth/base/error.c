@@ -88,7 +88,9 @@ struct berth_error *berth_error_free(struct berth_error *e)
 
 void berth_error_freep(struct berth_error **e)
 {
-        *e = berth_error_free(*e);
+        /* NULL-safe: callers pass their (possibly NULL) err through to drop an expected error. */
+        if (e)
+                *e = berth_error_free(*e);
 }
 
 int berth_error_code(const struct berth_error *e)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,23 @@ static int switch_user(const struct oci_process *p, struct berth_error **err)
         return 0;
 }
 
+/*
+ * Ignored signals and the signal mask survive execve: whatever the caller
+ * of the runtime ignored (SIGCHLD in some shells, SIGPIPE in daemons) must
+ * not leak into the container's process.
+ */
+static void reset_signals(void)
+{
+        struct sigaction sa = { .sa_handler = SIG_DFL };
+        sigset_t none;
+
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void)sigaction(sig, &sa, NULL);
+        sigemptyset(&none);
+        (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int process_finish(const struct oci_process *p, const struct berth_seccomp *seccomp, int preserve_fds,
                    struct berth_error **err)
 {
@@ -81,6 +99,7 @@ int process_finish(const struct oci_process *p, const struct berth_seccomp *secc
                 return r;
         if (mark_fds_cloexec_from(3 + preserve_fds) < 0)
                 return berth_err(err, errno, "close inherited fds");
+        reset_signals();
         return 0;
 }
 

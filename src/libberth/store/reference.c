@@ -583,8 +583,9 @@ char *image_ref_familiar_name(const struct image_ref *r)
 
         if (!r->domain || !streq(r->domain, DEFAULT_DOMAIN))
                 return join_name(r->domain, r->path);
+        /* "library/x" but not "library/x/y": the prefix's slash is the last one. */
         if (strncmp(path, OFFICIAL_REPO_PREFIX, strlen(OFFICIAL_REPO_PREFIX)) == 0 &&
-            !strchr(path + strlen(OFFICIAL_REPO_PREFIX), '/'))
+            strrchr(path, '/') == path + strlen(OFFICIAL_REPO_PREFIX) - 1)
                 path += strlen(OFFICIAL_REPO_PREFIX);
         return xstrdup(path);
 }
