@@ -24,90 +24,115 @@ static int check_digest(const char *digest, struct berth_error **err)
         return 0;
 }
 
-/*
- * Writes through an unnamed O_TMPFILE: the blob gets its name only after
- * its digest is known, checked and fsynced, so a crash or a bad digest
- * leaves nothing behind.
- */
-static int blob_commit(struct store *s, int tmp, const char *digest, const char *expected, struct berth_error **err)
+int blob_writer_open(struct store *s, struct blob_writer *w, struct berth_error **err)
 {
-        char path[64];
-
-        if (expected && strcmp(expected, digest) != 0)
-                return berth_err_msg(err, EBADMSG, "digest mismatch: expected %s, got %s", expected, digest);
-        if (fsync(tmp) < 0)
-                return berth_err(err, errno, "fsync blob");
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", tmp);
-        if (linkat(AT_FDCWD, path, s->blobs_fd, hex_of(digest), AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
-                return berth_err(err, errno, "store blob %s", digest);
+        *w = (struct blob_writer){ .store = s, .fd = -EBADF };
+        w->fd = openat(s->blobs_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+        if (w->fd < 0)
+                return berth_err(err, errno, "create a temporary blob");
+        digest_init(&w->digest);
+        w->open = true;
         return 0;
 }
 
-static int blob_tmpfile(struct store *s, struct berth_error **err)
+int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, struct berth_error **err)
 {
-        int fd = openat(s->blobs_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+        digest_update(&w->digest, buf, len);
+        if (write_all(w->fd, buf, len) < 0)
+                return berth_err(err, errno, "write blob");
+        w->size += len;
+        return 0;
+}
 
-        if (fd < 0)
-                return berth_err(err, errno, "create a temporary blob");
-        return fd;
+void blob_writer_release(struct blob_writer *w)
+{
+        if (w->open)
+                digest_release(&w->digest);
+        w->open = false;
+        if (w->fd >= 0)
+                close(w->fd);
+        w->fd = -EBADF;
+}
+
+/*
+ * The blob gets its name only after its digest is known, checked and
+ * fsynced: a crash or a bad digest leaves nothing behind.
+ */
+int blob_writer_commit(struct blob_writer *w, const char *expected, char ret_digest[static DIGEST_STRING_MAX],
+                       uint64_t *ret_size, struct berth_error **err)
+{
+        char digest[DIGEST_STRING_MAX], path[64];
+        int r = 0;
+
+        digest_final(&w->digest, digest);
+        w->open = false;
+        if (expected && strcmp(expected, digest) != 0)
+                r = berth_err_msg(err, EBADMSG, "digest mismatch: expected %s, got %s", expected, digest);
+        else if (fsync(w->fd) < 0)
+                r = berth_err(err, errno, "fsync blob");
+        if (r == 0) {
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", w->fd);
+                if (linkat(AT_FDCWD, path, w->store->blobs_fd, hex_of(digest), AT_SYMLINK_FOLLOW) < 0 &&
+                    errno != EEXIST)
+                        r = berth_err(err, errno, "store blob %s", digest);
+        }
+        if (r == 0) {
+                memcpy(ret_digest, digest, DIGEST_STRING_MAX);
+                if (ret_size)
+                        *ret_size = w->size;
+        }
+        blob_writer_release(w);
+        return r;
 }
 
 int blob_put_fd(struct store *s, int fd, const char *expected, char ret_digest[static DIGEST_STRING_MAX],
                 uint64_t *ret_size, struct berth_error **err)
 {
-        _cleanup_close_ int tmp = -EBADF;
-        struct digest_ctx d;
-        uint64_t size = 0;
+        struct blob_writer w;
         char buf[1 << 16];
         int r;
 
         if (expected && (r = check_digest(expected, err)) < 0)
                 return r;
-        tmp = blob_tmpfile(s, err);
-        if (tmp < 0)
-                return tmp;
-        digest_init(&d);
+        r = blob_writer_open(s, &w, err);
+        if (r < 0)
+                return r;
         for (;;) {
                 ssize_t n = read(fd, buf, sizeof(buf));
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0) {
-                        digest_release(&d);
+                        blob_writer_release(&w);
                         return berth_err(err, errno, "read blob");
                 }
                 if (n == 0)
                         break;
-                digest_update(&d, buf, (size_t)n);
-                if (write_all(tmp, buf, (size_t)n) < 0) {
-                        digest_release(&d);
-                        return berth_err(err, errno, "write blob");
+                if ((r = blob_writer_write(&w, buf, (size_t)n, err)) < 0) {
+                        blob_writer_release(&w);
+                        return r;
                 }
-                size += (uint64_t)n;
         }
-        digest_final(&d, ret_digest);
-        r = blob_commit(s, tmp, ret_digest, expected, err);
-        if (r == 0 && ret_size)
-                *ret_size = size;
-        return r;
+        return blob_writer_commit(&w, expected, ret_digest, ret_size, err);
 }
 
 int blob_put_buf(struct store *s, const void *buf, size_t len, const char *expected,
                  char ret_digest[static DIGEST_STRING_MAX], struct berth_error **err)
 {
-        _cleanup_close_ int tmp = -EBADF;
+        struct blob_writer w;
+        int r;
 
         digest_buffer(buf, len, ret_digest);
+        if (expected && strcmp(expected, ret_digest) != 0)
+                return berth_err_msg(err, EBADMSG, "digest mismatch: expected %s, got %s", expected,
+                                     ret_digest);
         if (blob_exists(s, ret_digest))
-                return expected && strcmp(expected, ret_digest)
-                               ? berth_err_msg(err, EBADMSG, "digest mismatch: expected %s, got %s", expected,
-                                               ret_digest)
-                               : 0;
-        tmp = blob_tmpfile(s, err);
-        if (tmp < 0)
-                return tmp;
-        if (write_all(tmp, buf, len) < 0)
-                return berth_err(err, errno, "write blob");
-        return blob_commit(s, tmp, ret_digest, expected, err);
+                return 0;
+        r = blob_writer_open(s, &w, err);
+        if (r == 0 && (r = blob_writer_write(&w, buf, len, err)) < 0)
+                blob_writer_release(&w);
+        if (r < 0)
+                return r;
+        return blob_writer_commit(&w, expected, ret_digest, NULL, err);
 }
 
 int blob_open(struct store *s, const char *digest, int *ret_fd, struct berth_error **err)

@@ -29,66 +29,6 @@
 
 #define IO_BUF_SIZE (1U << 20)
 
-int blob_writer_open(struct store *s, struct blob_writer *w, struct berth_error **err)
-{
-        *w = (struct blob_writer){.store = s, .fd = -EBADF};
-        w->fd = openat(s->blobs_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-        if (w->fd < 0)
-                return berth_err(err, errno, "create a temporary blob");
-        digest_init(&w->digest);
-        w->open = true;
-        return 0;
-}
-
-int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, struct berth_error **err)
-{
-        digest_update(&w->digest, buf, len);
-        if (write_all(w->fd, buf, len) < 0)
-                return berth_err(err, errno, "write blob");
-        w->size += len;
-        return 0;
-}
-
-void blob_writer_release(struct blob_writer *w)
-{
-        if (w->open)
-                digest_release(&w->digest);
-        w->open = false;
-        if (w->fd >= 0)
-                close(w->fd);
-        w->fd = -EBADF;
-}
-
-int blob_writer_commit(struct blob_writer *w, const char *expected,
-                       char ret_digest[static DIGEST_STRING_MAX], uint64_t *ret_size,
-                       struct berth_error **err)
-{
-        char digest[DIGEST_STRING_MAX], path[64];
-        int r = 0;
-
-        digest_final(&w->digest, digest);
-        w->open = false;
-        if (expected && strcmp(expected, digest) != 0)
-                r = berth_err_msg(err, EBADMSG, "digest mismatch: expected %s, got %s", expected, digest);
-        else if (fsync(w->fd) < 0)
-                r = berth_err(err, errno, "fsync blob");
-        if (r == 0) {
-                /* Linked under its name only now: a crash or a bad digest leaves nothing behind. */
-                snprintf(path, sizeof(path), "/proc/self/fd/%d", w->fd);
-                if (linkat(AT_FDCWD, path, w->store->blobs_fd, digest + strlen(DIGEST_PREFIX),
-                           AT_SYMLINK_FOLLOW) < 0 &&
-                    errno != EEXIST)
-                        r = berth_err(err, errno, "store blob %s", digest);
-        }
-        if (r == 0) {
-                memcpy(ret_digest, digest, DIGEST_STRING_MAX);
-                if (ret_size)
-                        *ret_size = w->size;
-        }
-        blob_writer_release(w);
-        return r;
-}
-
 int archive_raw_reader(int fd, struct archive **ret, struct berth_error **err)
 {
         struct archive *a = archive_read_new();

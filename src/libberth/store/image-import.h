@@ -29,21 +29,6 @@ int image_config_apply_change(json_t *config, const char *line, struct berth_err
  * its digest only after fsync and after the digest matched (the same rules
  * as blob_put_fd).
  */
-struct blob_writer {
-        struct store *store;
-        int fd;
-        struct digest_ctx digest;
-        uint64_t size;
-        bool open;
-};
-int blob_writer_open(struct store *s, struct blob_writer *w, struct berth_error **err);
-int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, struct berth_error **err);
-/* expected may be NULL. Releases the writer either way. */
-int blob_writer_commit(struct blob_writer *w, const char *expected,
-                       char ret_digest[static DIGEST_STRING_MAX], uint64_t *ret_size,
-                       struct berth_error **err);
-void blob_writer_release(struct blob_writer *w);
-
 /* A libarchive reader of fd's bytes after any compression filter (gzip, bzip2, xz, zstd, none). */
 int archive_raw_reader(int fd, struct archive **ret, struct berth_error **err);
 

@@ -51,4 +51,23 @@ bool blob_exists(struct store *s, const char *digest);
 int blob_size(struct store *s, const char *digest, uint64_t *ret, struct berth_error **err);
 int blob_remove(struct store *s, const char *digest, struct berth_error **err);
 
+/*
+ * A blob written piece by piece (archive entries, downloads): hashed as it
+ * goes into an unnamed O_TMPFILE, linked under its digest only by commit.
+ */
+struct blob_writer {
+        struct store *store;
+        int fd;
+        struct digest_ctx digest;
+        uint64_t size;
+        bool open;
+};
+int blob_writer_open(struct store *s, struct blob_writer *w, struct berth_error **err);
+int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, struct berth_error **err);
+/* expected may be NULL. Releases the writer either way. */
+int blob_writer_commit(struct blob_writer *w, const char *expected, char ret_digest[static DIGEST_STRING_MAX],
+                       uint64_t *ret_size, struct berth_error **err);
+/* NULL-safe and idempotent: drops an unfinished blob. */
+void blob_writer_release(struct blob_writer *w);
+
 #define _cleanup_store_ __attribute__((cleanup(store_freep)))
