@@ -311,7 +311,10 @@ maybe_prepare_crun() {
 # --- per-test setup and teardown --------------------------------------------
 
 berth_setup() {
-        TEST_TMP=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/t.XXXXXX")
+        # Not under bats' 0700 run dir: a container user (e.g. uid 100000 of a user
+        # namespace) must be able to reach the bundle. Short, too: socket paths.
+        TEST_TMP=$(mktemp -d "${BERTH_TEST_TMPDIR:-/tmp}/berth-test.XXXXXX")
+        chmod 755 "$TEST_TMP"
         TEST_STATE=$TEST_TMP/state
         BUNDLE=$TEST_TMP/bundle
         : >"$TEST_TMP/cids"
