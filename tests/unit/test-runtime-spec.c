@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 
@@ -158,6 +160,27 @@ TEST(names_tables)
         ASSERT_EQ(__builtin_popcountll(oci_caps_default_set()), 14);
 }
 
+TEST(rlimit_infinity_as_uint64)
+{
+        /* Docker writes RLIM_INFINITY as 2^64-1, beyond jansson's int64. */
+        static const char text[] = "{" MINIMAL ",\"process\":{\"args\":[\"x\"],\"env\":[\"A=18446744073709551615\"],"
+                                   "\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"hard\":18446744073709551615,"
+                                   "\"soft\":18446744073709551615}]}}";
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_spec_ struct oci_spec *s = NULL;
+        char path[] = "/tmp/berth-spec-XXXXXX";
+        int fd = mkstemp(path);
+
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_EQ(write(fd, text, strlen(text)), (long)strlen(text));
+        close(fd);
+        ASSERT_OK(oci_spec_load(path, &s, &err));
+        unlink(path);
+        ASSERT_TRUE(s->process->rlimits[0].hard == RLIM_INFINITY);
+        ASSERT_TRUE(s->process->rlimits[0].soft == RLIM_INFINITY);
+        ASSERT_STREQ(s->process->env[0], "A=18446744073709551615");
+}
+
 int main(void)
 {
         RUN(default_spec_parses);
@@ -168,5 +191,6 @@ int main(void)
         RUN(sysctl_cannot_be_smuggled);
         RUN(sysctl_namespaced_accepted);
         RUN(names_tables);
+        RUN(rlimit_infinity_as_uint64);
         TAP_DONE();
 }

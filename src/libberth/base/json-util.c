@@ -2,6 +2,7 @@
 #include "base/json-util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,55 @@
 #include "base/fs-util.h"
 #include "base/strv.h"
 #include "base/xalloc.h"
+
+/*
+ * jansson's integers are int64: a uint64 such as RLIM_INFINITY
+ * (18446744073709551615, which Docker writes for `--ulimit core=-1`) would
+ * be a parse error. Rewrite such literals, outside strings, to the int64 with
+ * the same bits (-1), padded with spaces; readers cast back to uint64.
+ */
+static void json_wrap_uint64(char *buf, size_t len)
+{
+        bool in_string = false;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = buf[i];
+                size_t j = i;
+                unsigned long long v;
+                char *end;
+
+                if (in_string) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_string = false;
+                        continue;
+                }
+                if (c == '"') {
+                        in_string = true;
+                        continue;
+                }
+                if (c < '0' || c > '9' || (i > 0 && (buf[i - 1] == '-' || buf[i - 1] == '.' ||
+                                                      (buf[i - 1] >= '0' && buf[i - 1] <= '9'))))
+                        continue;
+                while (j < len && buf[j] >= '0' && buf[j] <= '9')
+                        j++;
+                if (j - i >= 19 && j - i <= 20 && (j == len || !strchr(".eE", buf[j]))) {
+                        char tmp[32], out[32];
+                        int n;
+                        memcpy(tmp, buf + i, j - i);
+                        tmp[j - i] = '\0';
+                        errno = 0;
+                        v = strtoull(tmp, &end, 10);
+                        if (!errno && v > (unsigned long long)INT64_MAX) {
+                                n = snprintf(out, sizeof(out), "%lld", (long long)v);
+                                memset(buf + i, ' ', j - i);
+                                memcpy(buf + i, out, (size_t)n);
+                        }
+                }
+                i = j - 1;
+        }
+}
 
 int json_load_path(const char *path, size_t max, json_t **ret, struct berth_error **err)
 {
@@ -21,6 +71,7 @@ int json_load_path(const char *path, size_t max, json_t **ret, struct berth_erro
         r = read_file_at(-100 /* AT_FDCWD */, path, max, &buf, &len, err);
         if (r < 0)
                 return r;
+        json_wrap_uint64(buf, len);
         j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j)
                 return berth_err_msg(err, EBADMSG, "parse `%s`: %s at line %d column %d", path, jerr.text,
