@@ -19,7 +19,13 @@ if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked' && ldd "$busyb
         exit 1
 fi
 
-stamp="$(sha256sum "$init" "$busybox" | sha256sum | cut -d' ' -f1)"
+# Concurrent test runs share the rootfs: build under an exclusive lock (readers
+# copy under a shared one, see tests/system/helpers.bash).
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
+
+stamp="$(cat "$init" "$busybox" | sha256sum | cut -d' ' -f1)"
 if [ -f "$dir/.berth-rootfs-stamp" ] && [ "$(cat "$dir/.berth-rootfs-stamp")" = "$stamp" ]; then
         exit 0
 fi

@@ -173,7 +173,7 @@ make_bundle() {
         ensure_rootfs
         mkdir -p "$dir"
         rm -rf "$dir/rootfs"
-        cp -a "$BUSYBOX_ROOTFS" "$dir/rootfs"
+        flock -s "$BUSYBOX_ROOTFS.lock" cp -a "$BUSYBOX_ROOTFS" "$dir/rootfs"
         base_config "$@" >"$dir/config.json"
 }
 
