@@ -7,7 +7,7 @@
 # Prints one line per suite and ends with exactly one line "N passed, N failed, N skipped";
 # exits non-zero if anything failed. BERTH_TEST_STRICT=1 turns skips into failures.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 top=$PWD
 BUILD=${BERTH_BUILD:-build}
 ASAN_BUILD=${BERTH_ASAN_BUILD:-build-asan}
@@ -81,9 +81,19 @@ fi
 
 say "== system tests (bats)"
 export BERTH_BUILD="$top/$BUILD"
-bats --tap tests/system >"$LOGS/system.tap" 2>&1
+# A hung container must not hang the run: bats kills a test after this long.
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+if [ -x "$BUILD/tests/helpers/berth-test-init" ]; then
+        scripts/mk-busybox-rootfs.sh "${BERTH_TEST_CACHE:-/var/tmp/berth-tests}/busybox-rootfs" \
+                "$BUILD/tests/helpers/berth-test-init" || say "system: cannot make the busybox rootfs"
+fi
+timeout "${BERTH_SYSTEM_TIMEOUT:-1200}" bats --tap tests/system >"$LOGS/system.tap" 2>&1
 count_tap "$LOGS/system.tap" system
 grep -E -A6 '^not ok' "$LOGS/system.tap" | head -80
+if grep -qE '^ok [0-9]+.*# ?(skip|SKIP)' "$LOGS/system.tap"; then
+        say "system: skipped:"
+        grep -E '^ok [0-9]+.*# ?(skip|SKIP)' "$LOGS/system.tap" | sed 's/^ok [0-9]* /  /' | head -40
+fi
 
 if [ "${BERTH_TEST_STRICT:-0}" = 1 ] && [ "$skip" -gt 0 ]; then
         say "strict mode: $skip skipped tests count as failures"
