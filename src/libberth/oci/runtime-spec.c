@@ -12,6 +12,7 @@
 
 #include "base/cleanup.h"
 #include "base/json-util.h"
+#include "base/log.h"
 #include "base/missing.h"
 #include "base/strv.h"
 #include "base/xalloc.h"
@@ -227,9 +228,12 @@ static int parse_cap_list(json_t *caps, const char *key, uint64_t *ret, struct b
                         return berth_err_msg(err, EINVAL, "`process.capabilities.%s[%zu]` must be a string", key,
                                              i);
                 c = oci_cap_from_name(json_string_value(v));
-                if (c < 0)
-                        return berth_err_msg(err, EINVAL, "`process.capabilities.%s`: unknown capability `%s`",
-                                             key, json_string_value(v));
+                /* runtime-spec 1.1, as runc and crun: an unknown capability is a warning, not an error. */
+                if (c < 0) {
+                        log_warning("`process.capabilities.%s`: unknown capability `%s` ignored", key,
+                                    json_string_value(v));
+                        continue;
+                }
                 *ret |= 1ULL << c;
         }
         return 0;

@@ -421,8 +421,10 @@ static int apply_node(struct apply_ctx *c, struct archive_entry *e, int dfd, con
 }
 
 /* ".wh.NAME" -> a 0:0 char device NAME; ".wh..wh..opq" -> opaque xattr on the directory. */
-static int apply_whiteout(struct apply_ctx *c, int dfd, const char *base, struct berth_error **err)
+static int apply_whiteout(struct apply_ctx *c, struct archive_entry *e, int dfd, const char *base,
+                          struct berth_error **err)
 {
+        struct timespec times[2];
         const char *victim = base + strlen(WHITEOUT_PREFIX);
         int r;
 
@@ -438,6 +440,10 @@ static int apply_whiteout(struct apply_ctx *c, int dfd, const char *base, struct
                 return r;
         if (mknodat(dfd, victim, S_IFCHR | 0600, makedev(0, 0)) < 0)
                 return entry_err(c, err, errno, "create whiteout");
+        /* The whiteout keeps the entry's time, so a layer re-created from this tree is the same bytes. */
+        times[0] = times[1] = (struct timespec){ .tv_sec = archive_entry_mtime(e),
+                                                 .tv_nsec = archive_entry_mtime_nsec(e) };
+        (void)utimensat(dfd, victim, times, AT_SYMLINK_NOFOLLOW);
         return 0;
 }
 
@@ -473,7 +479,7 @@ static int apply_entry(struct apply_ctx *c, struct archive_entry *e, struct bert
         if (!(c->flags & LAYER_APPLY_NO_WHITEOUT_CONVERSION) && strncmp(name, WHITEOUT_PREFIX, 4) == 0) {
                 if (strncmp(name, WHITEOUT_META_PREFIX, 8) == 0 && !streq(name, WHITEOUT_OPAQUE))
                         return 0;
-                return apply_whiteout(c, dfd, name, err);
+                return apply_whiteout(c, e, dfd, name, err);
         }
         if (archive_entry_hardlink(e))
                 return apply_hardlink(c, e, dfd, name, err);
