@@ -18,6 +18,7 @@
 
 #include "base/cleanup.h"
 #include "base/fs-util.h"
+#include "base/time-util.h"
 #include "base/json-util.h"
 #include "base/log.h"
 #include "base/syscalls.h"
@@ -62,18 +63,6 @@ static void create_job_release(const struct runtime_context *ctx, const char *id
         for (int *fd = &j->state_fd; fd <= &j->sync_fd; fd++)
                 if (*fd >= 0)
                         close(*fd);
-}
-
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        char buf[64];
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
 static int start_socket_listen(int state_fd, struct berth_error **err)
@@ -289,7 +278,7 @@ static int create_setup_init(struct runtime_context *ctx, const char *id, struct
 static int create_record(struct runtime_context *ctx, const struct runtime_create_options *o,
                          struct create_job *j, struct berth_error **err)
 {
-        _cleanup_free_ char *created = now_rfc3339();
+        _cleanup_free_ char *created = time_now_rfc3339();
         struct runtime_state st = {
                 .id = (char *)o->id,
                 .pid = j->pid,

@@ -19,6 +19,7 @@
 #include "base/cleanup.h"
 #include "base/fs-util.h"
 #include "base/json-util.h"
+#include "base/time-util.h"
 #include "base/strv.h"
 #include "base/xalloc.h"
 #include "store/archive.h"
@@ -88,19 +89,7 @@ int archive_layer_media_type(struct store *s, const char *digest, const char **r
 
 char *archive_time_now(void)
 {
-        struct timespec ts;
-        char date[32], frac[16] = "";
-        struct tm tm;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-        if (ts.tv_nsec) {
-                size_t n = (size_t)snprintf(frac, sizeof(frac), ".%09ld", ts.tv_nsec);
-                while (n > 1 && frac[n - 1] == '0') /* Go's RFC3339Nano drops trailing zeros */
-                        frac[--n] = '\0';
-        }
-        return xasprintf("%s%sZ", date, frac);
+        return time_now_rfc3339();
 }
 
 /* ---- --change lines (Dockerfile syntax) ---- */

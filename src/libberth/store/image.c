@@ -9,6 +9,7 @@
 
 #include "base/cleanup.h"
 #include "base/json-util.h"
+#include "base/time-util.h"
 #include "base/strv.h"
 #include "base/xalloc.h"
 #include "store/image-index.h"
@@ -236,18 +237,6 @@ int image_lookup(struct store *s, const char *name, struct image **ret, struct b
         return r;
 }
 
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        char buf[64];
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 static int canonical_ref(const char *ref, char **ret, struct berth_error **err)
 {
         _cleanup_image_ref_ struct image_ref *r = NULL;
@@ -279,7 +268,7 @@ int image_register(struct store *s, const char *manifest_digest, const char *ref
                 image_index_drop_ref(index, canon);
         e = image_index_find(index, manifest_digest);
         if (!e) {
-                _cleanup_free_ char *added = now_rfc3339();
+                _cleanup_free_ char *added = time_now_rfc3339();
                 struct image *tmp = NULL;
                 e = json_pack("{s:s,s:[],s:[],s:s}", "manifest", manifest_digest, "tags", "digests", "added", added);
                 json_array_append_new(image_index_entries(index), e);
