@@ -76,19 +76,26 @@ static json_t *history_row(const char *id, json_t *h, uint64_t size, bool human,
                         *p = ' ';
         shown = no_trunc ? xstrdup(by_clean) : ellipsis(by_clean, 45);
         rfc3339_local(t < 0 ? 0 : t, at);
-        size_text = human ? xstrdup(units_human_size_prec(hs, (double)size, 3)) : xasprintf("%" PRIu64, size);
+        size_text =
+            human ? xstrdup(units_human_size_prec(hs, (double)size, 3)) : xasprintf("%" PRIu64, size);
         return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Comment",
-                         json_string_value(json_object_get(h, "comment")) ?: "", "CreatedAt", at, "CreatedBy",
-                         shown, "CreatedSince", human ? engine_since(t < 0 ? 0 : t, since) : at, "ID", id, "Size",
-                         size_text);
+                         json_string_value(json_object_get(h, "comment")) ?: "", "CreatedAt", at,
+                         "CreatedBy", shown, "CreatedSince", human ? engine_since(t < 0 ? 0 : t, since) : at,
+                         "ID", id, "Size", size_text);
 }
 
 static const struct format_header history_headers[] = {
-    {"ID", "IMAGE"},     {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"}, {"CreatedBy", "CREATED BY"},
-    {"Size", "SIZE"},    {"Comment", "COMMENT"},      {NULL, NULL},
+    {"ID", "IMAGE"},
+    {"CreatedSince", "CREATED"},
+    {"CreatedAt", "CREATED AT"},
+    {"CreatedBy", "CREATED BY"},
+    {"Size", "SIZE"},
+    {"Comment", "COMMENT"},
+    {NULL, NULL},
 };
 
-static int history_run(const struct image *img, struct store *s, struct cli_args *args, struct berth_error **err)
+static int history_run(const struct image *img, struct store *s, struct cli_args *args,
+                       struct berth_error **err)
 {
         _cleanup_formatter_ struct formatter *fm = NULL;
         json_t *hist = json_object_get(img->config, "history");
@@ -112,8 +119,8 @@ static int history_run(const struct image *img, struct store *s, struct cli_args
                 uint64_t size = 0;
                 if (!json_is_true(json_object_get(h, "empty_layer")) && layer > 0)
                         (void)layer_store_size(s, img->chain_ids[--layer], &size, NULL);
-                row = history_row(i == n - 1 ? engine_short_id(img->id, no_trunc, idbuf) : "<missing>", h, size,
-                                  human, no_trunc);
+                row = history_row(i == n - 1 ? engine_short_id(img->id, no_trunc, idbuf) : "<missing>", h,
+                                  size, human, no_trunc);
                 if ((r = formatter_add(fm, row, err)) < 0)
                         return r;
         }
@@ -126,8 +133,8 @@ int cmd_image_history(struct cli_context *ctx, struct cli_args *args)
         _cleanup_store_ struct store *s = NULL;
         _cleanup_image_ struct image *img = NULL;
 
-        if (engine_store_open(ctx, &s, &err) < 0 || engine_image_lookup(s, cli_argv(args)[0], &img, &err) < 0 ||
-            history_run(img, s, args, &err) < 0)
+        if (engine_store_open(ctx, &s, &err) < 0 ||
+            engine_image_lookup(s, cli_argv(args)[0], &img, &err) < 0 || history_run(img, s, args, &err) < 0)
                 return cli_fail(ctx, err);
         return CLI_EXIT_OK;
 }
@@ -136,7 +143,8 @@ int cmd_image_history(struct cli_context *ctx, struct cli_args *args)
 
 const struct cli_option image_inspect_options[] = {
     {"format", 'f', CLI_OPT_STRING, "string", NULL, IMAGE_FORMAT_HELP_NO_TABLE},
-    {"platform", 0, CLI_OPT_STRING, "string", NULL, "Inspect a specific platform of the multi-platform image."},
+    {"platform", 0, CLI_OPT_STRING, "string", NULL,
+     "Inspect a specific platform of the multi-platform image."},
     {NULL},
 };
 
@@ -222,11 +230,11 @@ static json_t *inspect_graph_driver(struct store *s, const struct image *img)
         if (lower)
                 json_object_set_new(data, "LowerDir", json_string(lower));
         if (img->n_layers > 0)
-                json_object_set_new(data, "UpperDir",
-                                    json_string_nocheck(layer_store_diff_path(s, img->chain_ids[img->n_layers - 1])));
+                json_object_set_new(
+                    data, "UpperDir",
+                    json_string_nocheck(layer_store_diff_path(s, img->chain_ids[img->n_layers - 1])));
         return json_pack("{s:o,s:s}", "Data", data, "Name", "overlay2");
 }
-
 
 static json_t *image_inspect_json(struct store *s, const struct image *img)
 {
@@ -235,12 +243,12 @@ static json_t *image_inspect_json(struct store *s, const struct image *img)
 
         for (size_t i = 0; i < img->n_layers; i++)
                 json_array_append_new(layers, json_string(img->diff_ids[i]));
-        o = json_pack("{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "Id", img->id, "RepoTags", familiar_list(img->tags),
-                      "RepoDigests", familiar_list(img->digests), "Parent", "", "Comment",
-                      json_string_value(json_object_get(c, "comment")) ?: "", "Created",
-                      json_string_value(json_object_get(c, "created")) ?: "0001-01-01T00:00:00Z", "DockerVersion",
-                      json_string_value(json_object_get(c, "docker_version")) ?: "", "Author",
-                      json_string_value(json_object_get(c, "author")) ?: "", "Config",
+        o = json_pack("{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "Id", img->id, "RepoTags",
+                      familiar_list(img->tags), "RepoDigests", familiar_list(img->digests), "Parent", "",
+                      "Comment", json_string_value(json_object_get(c, "comment")) ?: "", "Created",
+                      json_string_value(json_object_get(c, "created")) ?: "0001-01-01T00:00:00Z",
+                      "DockerVersion", json_string_value(json_object_get(c, "docker_version")) ?: "",
+                      "Author", json_string_value(json_object_get(c, "author")) ?: "", "Config",
                       inspect_config(json_object_get(c, "config")), "Architecture",
                       json_string_value(json_object_get(c, "architecture")) ?: "");
         if (variant && *variant)
@@ -249,7 +257,8 @@ static json_t *image_inspect_json(struct store *s, const struct image *img)
         json_object_set_new(o, "Size", json_integer((json_int_t)img->size));
         json_object_set_new(o, "GraphDriver", inspect_graph_driver(s, img));
         json_object_set_new(o, "RootFS", json_pack("{s:s,s:o}", "Type", "layers", "Layers", layers));
-        json_object_set_new(o, "Metadata", json_pack("{s:s}", "LastTagTime", img->added ?: "0001-01-01T00:00:00Z"));
+        json_object_set_new(o, "Metadata",
+                            json_pack("{s:s}", "LastTagTime", img->added ?: "0001-01-01T00:00:00Z"));
         return o;
 }
 
@@ -329,8 +338,8 @@ static int inspect_images(struct cli_context *ctx, struct cli_args *args, bool a
                 if (engine_image_lookup(s, argv[i], &img, &e) < 0) {
                         /* docker's generic inspect names the object, not the image. */
                         _cleanup_free_ char *msg = any_object && berth_error_code(e) == ENOENT
-                                                           ? xasprintf("No such object: %s", argv[i])
-                                                           : xstrdup(e->msg);
+                                                       ? xasprintf("No such object: %s", argv[i])
+                                                       : xstrdup(e->msg);
                         out.errors = strv_push(out.errors, msg);
                         continue;
                 }
@@ -351,8 +360,9 @@ int cmd_inspect(struct cli_context *ctx, struct cli_args *args)
 
         /* Containers, volumes and networks join here as their commands arrive. */
         if (type && *type && !streq(type, "image") && !streq(type, "container") && !streq(type, "volume") &&
-            !streq(type, "network") && !streq(type, "config") && !streq(type, "node") && !streq(type, "plugin") &&
-            !streq(type, "secret") && !streq(type, "service") && !streq(type, "task"))
+            !streq(type, "network") && !streq(type, "config") && !streq(type, "node") &&
+            !streq(type, "plugin") && !streq(type, "secret") && !streq(type, "service") &&
+            !streq(type, "task"))
                 return cli_failf(ctx, "\"%s\" is not a valid value for --type", type);
         if (type && *type && !streq(type, "image")) {
                 struct inspect_out out;

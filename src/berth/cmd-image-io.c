@@ -82,7 +82,8 @@ static int download(const char *url, int fd, struct berth_error **err)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
         curl_easy_cleanup(c);
         if (rc != CURLE_OK)
-                return berth_err_msg(err, EIO, "Get \"%s\": %s", url, *errbuf ? errbuf : curl_easy_strerror(rc));
+                return berth_err_msg(err, EIO, "Get \"%s\": %s", url,
+                                     *errbuf ? errbuf : curl_easy_strerror(rc));
         return 0;
 }
 #else
@@ -173,8 +174,7 @@ int cmd_image_import(struct cli_context *ctx, struct cli_args *args)
 /* ---- save */
 
 const struct cli_option image_save_options[] = {
-    {"format", 0, CLI_OPT_STRING, "string", "docker-archive",
-     "Save image to docker-archive or oci-archive"},
+    {"format", 0, CLI_OPT_STRING, "string", "docker-archive", "Save image to docker-archive or oci-archive"},
     {"output", 'o', CLI_OPT_STRING, "string", NULL, "Write to a file, instead of STDOUT"},
     {"platform", 0, CLI_OPT_STRING, "string", NULL, "Save only the given platform variant"},
     {NULL},
@@ -217,7 +217,8 @@ int cmd_image_save(struct cli_context *ctx, struct cli_args *args)
                 return cli_failf(ctx, "unsupported format \"%s\": use docker-archive or oci-archive",
                                  cli_string(args, "format"));
         if ((!out || !*out || streq(out, "-")) && isatty(STDOUT_FILENO))
-                return cli_failf(ctx, "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+                return cli_failf(ctx,
+                                 "cowardly refusing to save to a terminal. Use the -o flag or redirect");
         if (engine_store_open(ctx, &s, &err) < 0)
                 return cli_fail(ctx, err);
         if (out && *out && !streq(out, "-"))

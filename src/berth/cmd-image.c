@@ -88,7 +88,8 @@ static bool ls_ref_matches(char **patterns, const struct image_ref *ref)
         _cleanup_free_ char *full = image_ref_familiar_string(ref), *name = image_ref_familiar_name(ref);
 
         for (size_t i = 0; patterns && patterns[i]; i++)
-                if (fnmatch(patterns[i], full, FNM_PATHNAME) == 0 || fnmatch(patterns[i], name, FNM_PATHNAME) == 0)
+                if (fnmatch(patterns[i], full, FNM_PATHNAME) == 0 ||
+                    fnmatch(patterns[i], name, FNM_PATHNAME) == 0)
                         return true;
         return false;
 }
@@ -124,7 +125,8 @@ static char *ls_digest_for(const struct image *img, const char *name)
         return xstrdup("<none>");
 }
 
-static json_t *ls_row(const struct image *img, const char *repo, const char *tag, const char *digest, bool no_trunc)
+static json_t *ls_row(const struct image *img, const char *repo, const char *tag, const char *digest,
+                      bool no_trunc)
 {
         char idbuf[80], since[64], size[UNITS_BUF], at[64];
         time_t created = (time_t)engine_image_created(img);
@@ -134,14 +136,14 @@ static json_t *ls_row(const struct image *img, const char *repo, const char *tag
         strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
         units_human_size_prec(size, (double)img->size, 3);
         /* Sorted keys: docker marshals these rows as Go maps. */
-        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Containers", "N/A", "CreatedAt", at,
-                         "CreatedSince", engine_since((double)created, since), "Digest", digest, "ID",
-                         engine_short_id(img->id, no_trunc, idbuf), "Repository", repo, "SharedSize", "N/A", "Size",
-                         size, "Tag", tag, "UniqueSize", "N/A", "VirtualSize", size);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Containers", "N/A", "CreatedAt",
+                         at, "CreatedSince", engine_since((double)created, since), "Digest", digest, "ID",
+                         engine_short_id(img->id, no_trunc, idbuf), "Repository", repo, "SharedSize", "N/A",
+                         "Size", size, "Tag", tag, "UniqueSize", "N/A", "VirtualSize", size);
 }
 
-static int ls_add_image(struct formatter *fm, const struct image *img, const struct ls_filters *f, bool no_trunc,
-                        struct berth_error **err)
+static int ls_add_image(struct formatter *fm, const struct image *img, const struct ls_filters *f,
+                        bool no_trunc, struct berth_error **err)
 {
         size_t shown = 0;
         int r;
@@ -204,10 +206,18 @@ static void sort_tags(struct image **list, size_t n)
 }
 
 static const struct format_header ls_headers[] = {
-    {"ID", "IMAGE ID"},         {"Repository", "REPOSITORY"}, {"Tag", "TAG"},
-    {"Digest", "DIGEST"},       {"CreatedSince", "CREATED"},  {"CreatedAt", "CREATED AT"},
-    {"Size", "SIZE"},           {"VirtualSize", "VIRTUAL SIZE"}, {"SharedSize", "SHARED SIZE"},
-    {"UniqueSize", "UNIQUE SIZE"}, {"Containers", "CONTAINERS"}, {NULL, NULL},
+    {"ID", "IMAGE ID"},
+    {"Repository", "REPOSITORY"},
+    {"Tag", "TAG"},
+    {"Digest", "DIGEST"},
+    {"CreatedSince", "CREATED"},
+    {"CreatedAt", "CREATED AT"},
+    {"Size", "SIZE"},
+    {"VirtualSize", "VIRTUAL SIZE"},
+    {"SharedSize", "SHARED SIZE"},
+    {"UniqueSize", "UNIQUE SIZE"},
+    {"Containers", "CONTAINERS"},
+    {NULL, NULL},
 };
 
 static int ls_run(struct store *s, struct cli_args *args, struct berth_error **err)
@@ -217,8 +227,9 @@ static int ls_run(struct store *s, struct cli_args *args, struct berth_error **e
         struct image **list = NULL;
         bool digests = cli_bool(args, "digests"), no_trunc = cli_bool(args, "no-trunc");
         const char *user = cli_string(args, "format");
-        const char *def = digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-                                  : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+        const char *def =
+            digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+                    : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
         size_t n = 0;
         int r;
 
@@ -308,7 +319,8 @@ static int remove_one(struct store *s, const char *name, bool force, char ***lin
         }
         for (size_t i = 0; report && report[i]; i++) {
                 *lines = strv_push(*lines, report[i]);
-                deleted = deleted || (strncmp(report[i], "Deleted: ", 9) == 0 && streq(report[i] + 9, img->id));
+                deleted =
+                    deleted || (strncmp(report[i], "Deleted: ", 9) == 0 && streq(report[i] + 9, img->id));
         }
         for (size_t i = img->n_layers; deleted && i-- > 0;) {
                 _cleanup_free_ char *line = NULL;
@@ -389,7 +401,8 @@ static int prune_parse_filters(char **list, struct prune_filters *f, struct bert
         return 0;
 }
 
-static bool prune_candidate(struct store *s, const struct image *img, bool all, const struct prune_filters *f)
+static bool prune_candidate(struct store *s, const struct image *img, bool all,
+                            const struct prune_filters *f)
 {
         if (!all && strv_length(img->tags) > 0)
                 return false;
@@ -462,7 +475,8 @@ static int cmd_image_prune(struct cli_context *ctx, struct cli_args *args)
 
         r = prune_parse_filters(cli_list(args, "filter"), &f, &err);
         if (r == 0 && !cli_bool(args, "force") &&
-            !confirm(all ? "WARNING! This will remove all images without at least one container associated to them."
+            !confirm(all ? "WARNING! This will remove all images without at least one container associated "
+                           "to them."
                          : "WARNING! This will remove all dangling images.")) {
                 strv_free(f.labels);
                 strv_free(f.not_labels);
@@ -499,13 +513,15 @@ const struct cli_command cli_image_commands[] = {
     {"image", "history", history_aliases, "[OPTIONS] IMAGE", "Show the history of an image",
      image_history_options, cmd_image_history, 0, 1, 1},
     {"image", "import", import_aliases, "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
-     "Import the contents from a tarball to create a filesystem image", image_import_options, cmd_image_import, 0,
-     1, 2},
-    {"image", "inspect", NULL, "[OPTIONS] IMAGE [IMAGE...]", "Display detailed information on one or more images",
-     image_inspect_options, cmd_image_inspect, 0, 1, -1},
-    {"image", "load", load_aliases, "[OPTIONS]", "Load an image from a tar archive or STDIN", image_load_options,
-     cmd_image_load, 0, 0, 0},
-    {"image", "ls", ls_aliases, "[OPTIONS] [REPOSITORY[:TAG]]", "List images", ls_options, cmd_image_ls, 0, 0, 1},
+     "Import the contents from a tarball to create a filesystem image", image_import_options,
+     cmd_image_import, 0, 1, 2},
+    {"image", "inspect", NULL, "[OPTIONS] IMAGE [IMAGE...]",
+     "Display detailed information on one or more images", image_inspect_options, cmd_image_inspect, 0, 1,
+     -1},
+    {"image", "load", load_aliases, "[OPTIONS]", "Load an image from a tar archive or STDIN",
+     image_load_options, cmd_image_load, 0, 0, 0},
+    {"image", "ls", ls_aliases, "[OPTIONS] [REPOSITORY[:TAG]]", "List images", ls_options, cmd_image_ls, 0,
+     0, 1},
     {"image", "prune", NULL, "[OPTIONS]", "Remove unused images", prune_options, cmd_image_prune, 0, 0, 0},
     {"image", "rm", rm_aliases, "[OPTIONS] IMAGE [IMAGE...]", "Remove one or more images", rm_options,
      cmd_image_rm, 0, 1, -1},
@@ -514,7 +530,7 @@ const struct cli_command cli_image_commands[] = {
      cmd_image_save, 0, 1, -1},
     {"image", "tag", tag_aliases, "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
      "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", NULL, cmd_image_tag, 0, 2, 2},
-    {NULL, "inspect", NULL, "[OPTIONS] NAME|ID [NAME|ID...]", "Return low-level information on berth objects",
-     inspect_options, cmd_inspect, 0, 1, -1},
+    {NULL, "inspect", NULL, "[OPTIONS] NAME|ID [NAME|ID...]",
+     "Return low-level information on berth objects", inspect_options, cmd_inspect, 0, 1, -1},
     {NULL},
 };

@@ -28,7 +28,8 @@ void engine_reword_no_such_image(const char *name, bool keep_as_typed, struct be
             strncmp((*err)->msg, "No such image", 13) != 0)
                 return;
         /* Docker names a reference with its tag, but an ID (or a save argument) as typed. */
-        if (!keep_as_typed && !image_id_like(name) && image_ref_parse(name, IMAGE_REF_DEFAULT_TAG, &ref, NULL) == 0)
+        if (!keep_as_typed && !image_id_like(name) &&
+            image_ref_parse(name, IMAGE_REF_DEFAULT_TAG, &ref, NULL) == 0)
                 shown = image_ref_familiar_string(ref);
         free((*err)->msg);
         (*err)->msg = xasprintf("No such image: %s", shown ? shown : name);
@@ -66,7 +67,8 @@ double engine_parse_rfc3339(const char *s)
         if (!s)
                 return -1;
         tm.tm_year = digits(&p, 4) - 1900;
-        if (*p++ != '-' || (tm.tm_mon = digits(&p, 2) - 1) < 0 || *p++ != '-' || (tm.tm_mday = digits(&p, 2)) < 0)
+        if (*p++ != '-' || (tm.tm_mon = digits(&p, 2) - 1) < 0 || *p++ != '-' ||
+            (tm.tm_mday = digits(&p, 2)) < 0)
                 return -1;
         if (*p == 'T' || *p == 't' || *p == ' ') {
                 p++;
@@ -106,7 +108,8 @@ static int parse_go_duration(const char *s, double *ret)
         static const struct {
                 const char *unit;
                 double secs;
-        } units[] = {{"ns", 1e-9}, {"us", 1e-6}, {"µs", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}};
+        } units[] = {{"ns", 1e-9}, {"us", 1e-6}, {"µs", 1e-6}, {"ms", 1e-3},
+                     {"s", 1},     {"m", 60},    {"h", 3600}};
         const char *p = s;
         double total = 0, sign = 1;
 
@@ -183,7 +186,8 @@ bool engine_labels_match(const struct image *img, const char *filter)
 
 const char *engine_short_id(const char *id, bool no_trunc, char buf[static 80])
 {
-        const char *hex = strncmp(id, DIGEST_PREFIX, strlen(DIGEST_PREFIX)) == 0 ? id + strlen(DIGEST_PREFIX) : id;
+        const char *hex =
+            strncmp(id, DIGEST_PREFIX, strlen(DIGEST_PREFIX)) == 0 ? id + strlen(DIGEST_PREFIX) : id;
 
         snprintf(buf, 80, "%s", no_trunc ? id : hex);
         if (!no_trunc)
