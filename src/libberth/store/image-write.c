@@ -183,7 +183,8 @@ static int remove_locked(struct store *s, json_t *index, struct image *img, cons
                 entry_delete(index, e, img->id, report);
                 return 0;
         }
-        if (!force && count_repositories(e) > 1) {
+        /* Docker's isSingleReference: one repository and at most one tag, or force. */
+        if (!force && (count_repositories(e) > 1 || json_array_size(json_object_get(e, "tags")) > 1)) {
                 char shortid[13];
                 snprintf(shortid, sizeof(shortid), "%s", img->id + 7);
                 return berth_err_msg(err, EBUSY,
