@@ -74,7 +74,8 @@ static int cmp_str(const void *a, const void *b)
 
 static void strv_sort(char **v)
 {
-        qsort(v, strv_length(v), sizeof(char *), cmp_str);
+        if (v)
+                qsort(v, strv_length(v), sizeof(char *), cmp_str);
 }
 
 static bool sorted_contains(char **v, const char *s)
