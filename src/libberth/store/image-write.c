@@ -270,7 +270,8 @@ static void sweep_dir(int dfd, char **keep, bool is_layers, struct store *s)
 {
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        /* A fresh open, not a dup: a dup shares the directory offset, and a second sweep would see nothing. */
+        int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         if (fd < 0 || !(d = fdopendir(fd))) {
                 if (fd >= 0)
