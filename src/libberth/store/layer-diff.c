@@ -107,14 +107,15 @@ static int name_cmp(const void *a, const void *b)
 /* Sorted names in a directory (without . and ..): sorting makes the tar reproducible. */
 static int read_dir_sorted(int dfd, char ***ret, size_t *ret_n, struct berth_error **err)
 {
-        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        /* Not a dup: a dup shares the offset, so a directory listed twice would come back empty. */
+        int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         _cleanup_closedir_ DIR *d = NULL;
         char **names = NULL;
         size_t n = 0, cap = 0;
         struct dirent *de;
 
         if (fd < 0)
-                return berth_err(err, errno, "dup");
+                return berth_err(err, errno, "open directory");
         d = fdopendir(fd);
         if (!d) {
                 close(fd);
