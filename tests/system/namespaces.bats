@@ -63,7 +63,9 @@ setup() {
         skip_unless "ip netns unavailable" command -v ip
         local netns="berth-test-$$-$RANDOM"
         ip netns add "$netns" || berth_skip "cannot create a network namespace"
-        ip -n "$netns" link add berthdummy0 type dummy || { ip netns del "$netns"; berth_skip "no dummy links"; }
+        # A veth pair made inside the namespace (the dummy module may be absent).
+        ip -n "$netns" link add berthdummy0 type veth peer name berthpeer0 \
+                || { ip netns del "$netns"; berth_skip "cannot create a veth pair"; }
         make_bundle "$BUNDLE" /init ls /sys/class/net
         spec_set '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
                 --arg p "/var/run/netns/$netns"
