@@ -301,7 +301,7 @@ static int cmd_umask(void)
  * container (exec). It keeps O_PATH handles and retries the write-open until
  * the deadline. Success means the runtime binary could be overwritten.
  */
-#define MAX_TARGETS 256
+#define MAX_TARGETS 1000
 
 static int cmd_attack_exe(const char *secs)
 {
@@ -358,7 +358,7 @@ static int cmd_attack_exe(const char *secs)
                                 return 0;
                         }
                 }
-                usleep(1000);
+                usleep(100);
         }
         printf("ATTACK-FAILED seen=%zu\n", seen);
         return 0;

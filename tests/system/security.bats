@@ -17,6 +17,9 @@ setup() {
         local rtc="$TEST_TMP/runtime-copy" sum_before sum_after
         sum_before=$(sha256sum <"$rtc")
         make_bundle "$BUNDLE" /init attack-exe 8
+        # A strong attacker: CAP_SYS_PTRACE lets it see /proc/PID/exe of the runtime even
+        # while the runtime is non-dumpable, so only the sealed copy can stop it.
+        spec_set '.process.capabilities |= map_values(. + ["CAP_SYS_PTRACE"])'
         "$rtc" --root "$TEST_STATE" create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_TMP/attack.out" 2>&1
         "$rtc" --root "$TEST_STATE" start "$CID"
         wait_for_file "$TEST_TMP/attack.out"
@@ -31,7 +34,7 @@ setup() {
                 sleep 0.1
         done
         sum_after=$(sha256sum <"$rtc")
-        echo "execs: $n; payload: $(cat "$TEST_TMP/attack.out")" >&2
+        echo "execs: $n; payload: $(tr '\n' ' ' <"$TEST_TMP/attack.out")" >&2
         ! grep -q ATTACK-SUCCEEDED "$TEST_TMP/attack.out" || fail "$(cat "$TEST_TMP/attack.out")"
         grep -q 'ATTACK-FAILED' "$TEST_TMP/attack.out"
         [ "$sum_before" = "$sum_after" ] || fail "the runtime binary changed"
