@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
+# shellcheck disable=SC2154,SC2016  # bats sets $status/$output; jq filters are single-quoted
 # Common setup of berth's system tests (bats).
 #
 #   RUNTIME            the OCI runtime under test (default: the berth-runtime of $BERTH_BUILD)
