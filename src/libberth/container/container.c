@@ -196,7 +196,7 @@ static int resolve_prefix(int dir_fd, const char *prefix, char id[CONTAINER_ID_L
                         continue;
                 if (found)
                         return berth_err_msg(err, EINVAL, "multiple IDs found with provided prefix: %s", prefix);
-                snprintf(id, CONTAINER_ID_LEN + 1, "%s", de->d_name);
+                memcpy(id, de->d_name, CONTAINER_ID_LEN + 1); /* is_id(): exactly 64 chars */
                 found = true;
         }
         return found ? 0 : -ENOENT;
