@@ -954,8 +954,11 @@ static int mount_v1(struct cgroup *cg, int target_fd, bool readonly, unsigned lo
                         return r;
                 link_comounted(root, base);
         }
-        if (cg->unified_dir && (r = mount_v1_one(root, "unified", cg->unified_dir, attr, err)) < 0)
-                return r;
+        /*
+         * The hybrid host's cgroup2 mount stays out of the container: runc and
+         * crun show only the v1 hierarchies there, and programs that see a
+         * cgroup2 mount may take the host for a unified one.
+         */
         if (readonly && sys_mount_setattr(root, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
                 return berth_err(err, errno, "make the `/sys/fs/cgroup` tmpfs read-only");
         return 0;

@@ -169,6 +169,7 @@ __attribute__((noreturn)) static void exec_grandchild(struct exec_job *j, int sy
 {
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_free_ char *exe = NULL;
+        _cleanup_strv_ char **env = NULL;
 
         if (sync_expect(sync_fd, SYNC_CGROUP_DONE, NULL, &err) < 0)
                 _exit(1);
@@ -179,9 +180,10 @@ __attribute__((noreturn)) static void exec_grandchild(struct exec_job *j, int sy
                 close(j->console_fd);
         if (process_chdir(j->proc->cwd, &err) < 0 || process_find_executable(j->proc, &exe, &err) < 0)
                 exec_child_fail(sync_fd, err, 127);
+        env = process_exec_env(j->proc);
         if (process_finish(j->proc, j->seccomp, j->preserve_fds, &err) < 0)
                 exec_child_fail(sync_fd, err, 1);
-        execve(exe, j->proc->args, j->proc->env);
+        execve(exe, j->proc->args, env);
         berth_err(&err, errno, "exec: \"%s\"", j->proc->args[0]);
         exec_child_fail(sync_fd, err, errno == ENOENT ? 127 : 126);
 }

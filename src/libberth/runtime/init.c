@@ -20,6 +20,7 @@
 #include "base/cleanup.h"
 #include "base/fs-util.h"
 #include "base/json-util.h"
+#include "base/strv.h"
 #include "base/xalloc.h"
 #include "runtime/cgroup.h"
 #include "runtime/hooks.h"
@@ -260,6 +261,7 @@ void init_main(struct init_config *c)
 {
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_free_ char *exe = NULL;
+        _cleanup_strv_ char **env = NULL;
         const struct oci_spec *s = c->spec;
         int conn = -1;
 
@@ -311,11 +313,12 @@ void init_main(struct init_config *c)
                 _exit(1);
         }
         close(c->start_fd);
+        env = process_exec_env(s->process);
         if (process_finish(s->process, c->seccomp, c->preserve_fds, &err) < 0 || !exe) {
                 init_report_start_error(conn, err);
                 _exit(127);
         }
-        execve(exe, s->process->args, s->process->env);
+        execve(exe, s->process->args, env);
         berth_err(&err, errno, "exec: \"%s\"", s->process->args[0]);
         init_report_start_error(conn, err);
         _exit(errno == ENOENT ? 127 : 126);

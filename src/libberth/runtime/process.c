@@ -16,6 +16,7 @@
 #include "base/chase.h"
 #include "base/cleanup.h"
 #include "base/fs-util.h"
+#include "base/strv.h"
 #include "base/xalloc.h"
 #include "runtime/caps.h"
 #include "runtime/runtime-internal.h"
@@ -101,6 +102,38 @@ int process_finish(const struct oci_process *p, const struct berth_seccomp *secc
                 return berth_err(err, errno, "close inherited fds");
         reset_signals();
         return 0;
+}
+
+/* The home directory of uid in the container's /etc/passwd, or "/" (runc and crun do the same). */
+static char *passwd_home(uid_t uid)
+{
+        _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+        char line[1024];
+
+        while (f && fgets(line, sizeof(line), f)) {
+                char *fields[7] = { 0 }, *tok = line;
+                int n = 0;
+                /* strsep, not strtok: empty fields ("::") count. */
+                while (n < 7 && (fields[n] = strsep(&tok, ":\n")))
+                        n++;
+                if (n >= 6 && fields[2] && strtoul(fields[2], NULL, 10) == uid && fields[5] && *fields[5])
+                        return xstrdup(fields[5]);
+        }
+        return xstrdup("/");
+}
+
+char **process_exec_env(const struct oci_process *p)
+{
+        _cleanup_free_ char *home = NULL, *kv = NULL;
+        char **env;
+
+        for (size_t i = 0; p->env && p->env[i]; i++)
+                if (strncmp(p->env[i], "HOME=", 5) == 0)
+                        return strv_copy(p->env);
+        home = passwd_home(p->uid);
+        kv = xasprintf("HOME=%s", home);
+        env = strv_copy(p->env);
+        return strv_push(env, kv);
 }
 
 static const char *env_path(const struct oci_process *p)

@@ -67,6 +67,8 @@ int process_finish(const struct oci_process *p, const struct berth_seccomp *secc
                    struct berth_error **err);
 /* Resolves args[0] through PATH from the process env, as execvp would, inside the current root. */
 int process_find_executable(const struct oci_process *p, char **ret, struct berth_error **err);
+/* process.env, plus HOME from the container's /etc/passwd when it has none (as runc and crun). */
+char **process_exec_env(const struct oci_process *p);
 /* Changes to cwd, resolved inside "/", and checks it did not escape (CVE-2024-21626). */
 int process_chdir(const char *cwd, struct berth_error **err);
 
