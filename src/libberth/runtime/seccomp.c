@@ -532,6 +532,38 @@ struct berth_seccomp *berth_seccomp_free(struct berth_seccomp *s)
         return NULL;
 }
 
+int berth_seccomp_export(const struct berth_seccomp *s, void **ret_buf, size_t *ret_len, unsigned *ret_flags)
+{
+        size_t len = s->n_insns * sizeof(struct sock_filter);
+        void *buf = xmalloc(len);
+
+        memcpy(buf, s->insns, len);
+        *ret_buf = buf;
+        *ret_len = len;
+        *ret_flags = s->flags;
+        return 0;
+}
+
+int berth_seccomp_from_bpf(const void *buf, size_t len, unsigned flags, struct berth_seccomp **ret,
+                           struct berth_error **err)
+{
+        struct berth_seccomp *s;
+
+        if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return berth_err_msg(err, EINVAL, "a seccomp program of %zu bytes is not whole", len);
+        s = xmalloc(sizeof(*s));
+        s->n_insns = len / sizeof(struct sock_filter);
+        s->insns = xmalloc(len);
+        memcpy(s->insns, buf, len);
+        /* Only what this kernel accepts, as berth_seccomp_compile reduces them. */
+        s->flags = 0;
+        for (size_t k = 0; k < ARRAY_SIZE(flag_table); k++)
+                if ((flags & flag_table[k].flag) && flag_is_honoured(flag_table[k].flag))
+                        s->flags |= flag_table[k].flag;
+        *ret = s;
+        return 0;
+}
+
 json_t *berth_seccomp_features(void)
 {
         json_t *j = json_object(), *actions = json_array(), *ops = json_array(), *archs = json_array();
