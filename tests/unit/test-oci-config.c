@@ -21,8 +21,10 @@
 #include "base/json-util.h"
 #include "base/xalloc.h"
 #include "container/container.h"
+#include "container/oci-config-internal.h"
 #include "container/oci-config.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp.h"
 #include "store/archive.h"
 #include "store/image.h"
 #include "store/layer-store.h"
@@ -291,6 +293,38 @@ TEST(seccomp_cache_file)
         ASSERT_OK(access(path, R_OK));
 }
 
+/* Proof that the runtime loads the cached program: swap in an allow-all one, unshare then works. */
+TEST(runtime_uses_cached_filter)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_free_ char *hc = binds(NULL), *r = NULL, *path = NULL, *buf = NULL;
+        _cleanup_container_ struct container *c = make("test/busybox", "unshare -U true; echo $? > /out/t", NULL, hc);
+        _cleanup_json_ json_t *spec = NULL, *allow = json_pack("{s:s}", "defaultAction", "SCMP_ACT_ALLOW");
+        struct berth_seccomp *sc = NULL;
+        void *insns = NULL;
+        size_t len = 0;
+        unsigned flags = 0;
+        const char *ann;
+
+        ASSERT_TRUE(c != NULL);
+        ASSERT_OK(prepare(c, &spec, &err));
+        ann = json_string_value(json_object_get(json_object_get(spec, "annotations"), "io.berth.seccomp.bpf"));
+        ASSERT_TRUE(ann != NULL);
+        path = strndup(ann, (size_t)(strchr(ann, '#') - ann));
+        ASSERT_OK(berth_seccomp_compile(allow, &sc, &err));
+        ASSERT_OK(berth_seccomp_export(sc, &insns, &len, &flags));
+        berth_seccomp_free(sc);
+        buf = xmalloc(len + 8);
+        memcpy(buf, "BSF1\0\0\0\0", 8);
+        memcpy(buf + 8, insns, len);
+        free(insns);
+        ASSERT_OK(write_file_atomic_at(AT_FDCWD, path, buf, len + 8, 0600, &err));
+        ASSERT_EQ(run(c), 0);
+        ASSERT_OK(unlink(path)); /* the next container compiles the real one again */
+        r = out("t");
+        ASSERT_STREQ(r, "0");
+}
+
 TEST(memory_limit_in_cgroup)
 {
         _cleanup_free_ char *hc = xasprintf("{\"Binds\":[\"%s:/out\"],\"Memory\":67108864,\"PidsLimit\":77}",
@@ -410,6 +444,20 @@ TEST(many_layers_mount)
         ASSERT_OK(container_rootfs_umount(store, c, &err));
         ASSERT_TRUE(access(bottom, F_OK) < 0);
         ASSERT_OK(container_rootfs_umount(store, c, &err));
+        /* Without "lowerdir+": one option string of short links in layers/l/, still under a page. */
+        rootfs_mount_force_legacy = true;
+        ok = container_rootfs_mount(store, c, img, &err) == 0;
+        rootfs_mount_force_legacy = false;
+        if (!ok)
+                print_err("legacy mount", err);
+        ASSERT_TRUE(ok);
+        {
+                _cleanup_free_ char *text = NULL;
+                ASSERT_OK(read_file_at(AT_FDCWD, top, 64, &text, NULL, &err));
+                ASSERT_STREQ(text, "119\n");
+        }
+        ASSERT_OK(access(bottom, F_OK));
+        ASSERT_OK(container_rootfs_umount(store, c, &err));
 }
 
 int main(void)
@@ -437,6 +485,7 @@ int main(void)
         RUN(privileged_has_all_caps);
         RUN(default_seccomp_denies_namespaces_and_mount);
         RUN(seccomp_cache_file);
+        RUN(runtime_uses_cached_filter);
         RUN(memory_limit_in_cgroup);
         RUN(named_volume_seeded_and_persists);
         RUN(bind_creates_missing_host_dir_and_ro);

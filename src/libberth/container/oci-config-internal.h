@@ -44,5 +44,8 @@ const char *hc_string(json_t *hc, const char *key);
 long long hc_int(json_t *hc, const char *key);
 bool hc_bool(json_t *hc, const char *key);
 
+/* rootfs-mount.c: tests force the mount(2) path, as on kernels without "lowerdir+". */
+extern bool rootfs_mount_force_legacy;
+
 /* Annotation the runtime reads to take a precompiled filter: "PATH#sha256:HEX". */
 #define OCI_ANNOTATION_SECCOMP_BPF "io.berth.seccomp.bpf"
