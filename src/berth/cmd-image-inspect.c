@@ -11,6 +11,7 @@
 #include "base/json-util.h"
 #include "base/strv.h"
 #include "base/xalloc.h"
+#include "cmd-container.h"
 #include "cmd-image.h"
 #include "engine.h"
 #include "format.h"
@@ -317,8 +318,22 @@ static int inspect_start(const struct cli_context *ctx, const char *spec, struct
         return 0;
 }
 
+/* Top-level inspect: docker looks for a container first, then an image (--type narrows it). */
+static bool inspect_container(struct store *s, const char *name, json_t **ret)
+{
+        _cleanup_container_ struct container *c = NULL;
+
+        if (container_load(s, name, &c, NULL) < 0)
+                return false;
+        *ret = ctr_inspect_json(s, c);
+        return true;
+}
+
 static int inspect_images(struct cli_context *ctx, struct cli_args *args, bool any_object)
 {
+        const char *type = any_object ? cli_string(args, "type") : NULL;
+        bool containers = any_object && (!type || !*type || streq(type, "container"));
+        bool images = !type || !*type || streq(type, "image");
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_store_ struct store *s = NULL;
         struct inspect_out out;
@@ -335,7 +350,18 @@ static int inspect_images(struct cli_context *ctx, struct cli_args *args, bool a
         for (size_t i = 0; argv[i]; i++) {
                 _cleanup_error_ struct berth_error *e = NULL;
                 _cleanup_image_ struct image *img = NULL;
-                if (engine_image_lookup(s, argv[i], &img, &e) < 0) {
+                json_t *cj = NULL;
+                if (containers && inspect_container(s, argv[i], &cj)) {
+                        if ((r = inspect_emit(ctx, &out, cj)) != 0)
+                                out.status = r;
+                        continue;
+                }
+                if (!images || engine_image_lookup(s, argv[i], &img, &e) < 0) {
+                        if (!images) {
+                                _cleanup_free_ char *m = xasprintf("No such container: %s", argv[i]);
+                                out.errors = strv_push(out.errors, m);
+                                continue;
+                        }
                         /* docker's generic inspect names the object, not the image. */
                         _cleanup_free_ char *msg = any_object && berth_error_code(e) == ENOENT
                                                        ? xasprintf("No such object: %s", argv[i])
@@ -364,7 +390,7 @@ int cmd_inspect(struct cli_context *ctx, struct cli_args *args)
             !streq(type, "plugin") && !streq(type, "secret") && !streq(type, "service") &&
             !streq(type, "task"))
                 return cli_failf(ctx, "\"%s\" is not a valid value for --type", type);
-        if (type && *type && !streq(type, "image")) {
+        if (type && *type && !streq(type, "image") && !streq(type, "container")) {
                 struct inspect_out out;
                 int r = inspect_start(ctx, cli_string(args, "format"), &out);
                 if (r)

@@ -10,13 +10,19 @@
 #include "base/cleanup.h"
 #include "base/json-util.h"
 #include "base/xalloc.h"
+#include "container/container.h"
 #include "engine.h"
 #include "store/reference.h"
 #include "units.h"
 
 int engine_store_open(const struct cli_context *ctx, struct store **ret, struct berth_error **err)
 {
-        return store_open(ctx->root, ctx->runroot, ret, err);
+        int r = store_open(ctx->root, ctx->runroot, ret, err);
+
+        /* rmi and prune keep the images containers use. */
+        if (r >= 0)
+                (*ret)->image_in_use = container_image_in_use;
+        return r;
 }
 
 void engine_reword_no_such_image(const char *name, bool keep_as_typed, struct berth_error **err)
@@ -103,7 +109,7 @@ double engine_image_created(const struct image *img)
 }
 
 /* Go's time.ParseDuration: a sequence of decimal numbers each with a unit (ns us µs ms s m h). */
-static int parse_go_duration(const char *s, double *ret)
+int engine_parse_duration(const char *s, double *ret)
 {
         static const struct {
                 const char *unit;
@@ -152,7 +158,7 @@ int engine_parse_until(const char *s, double *ret, struct berth_error **err)
         double d, t;
         char *end;
 
-        if (parse_go_duration(s, &d) == 0) {
+        if (engine_parse_duration(s, &d) == 0) {
                 struct timespec now;
                 clock_gettime(CLOCK_REALTIME, &now);
                 *ret = (double)now.tv_sec + now.tv_nsec / 1e9 - d;

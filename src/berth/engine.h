@@ -39,6 +39,9 @@ double engine_image_created(const struct image *img);
  */
 int engine_parse_until(const char *s, double *ret, struct berth_error **err);
 
+/* Go's time.ParseDuration ("1h30m", "500ms", "0"), in seconds; -EINVAL if invalid. */
+int engine_parse_duration(const char *s, double *ret);
+
 /* "KEY" or "KEY=VALUE" against an image's config labels. */
 bool engine_labels_match(const struct image *img, const char *filter);
 
