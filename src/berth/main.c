@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "cli.h"
+#include "runtime/runtime.h"
 
 static const struct cli_command global_command = {
     .name = "berth",
@@ -167,6 +168,17 @@ int main(int argc, char **argv)
                 return -r;
         if (streq(words[0], "help"))
                 return help_command(words + 1, n - 1);
+        /*
+         * CVE-2019-5736: `exec` enters a running container, where a process could
+         * reach this binary through /proc/PID/exe. Run from a sealed memfd copy.
+         */
+        if (streq(words[0], "exec") || (n > 1 && streq(words[0], "container") && streq(words[1], "exec"))) {
+                _cleanup_error_ struct berth_error *err = NULL;
+                if (runtime_ensure_sealed_self(argc, argv, &err) < 0) {
+                        fprintf(stderr, "berth: %s\n", err->msg);
+                        return 125;
+                }
+        }
         r = dispatch(&ctx, words, n);
         fflush(stdout);
         return r;

@@ -552,7 +552,8 @@ struct attach_io {
 static void queue_frame(struct attach_io *a, enum shim_stream st, const char *data, size_t len)
 {
         shim_frame_header((uint8_t *)a->out, st, (uint32_t)len);
-        memcpy(a->out + SHIM_FRAME_HEADER, data, len);
+        if (len) /* an empty frame (stdin EOF) may come with data == NULL */
+                memcpy(a->out + SHIM_FRAME_HEADER, data, len);
         a->out_len = SHIM_FRAME_HEADER + len;
         a->out_off = 0;
 }
