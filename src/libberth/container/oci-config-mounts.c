@@ -21,7 +21,7 @@
 #include "base/strv.h"
 #include "base/xalloc.h"
 #include "container/oci-config-internal.h"
-#include "container/volume-minimal.h"
+#include "volume/volume.h"
 
 #define SHM_DEFAULT (64LL << 20)
 
@@ -154,7 +154,7 @@ static int add_volume(struct oci_build *b, struct mount_list *l, const char *nam
 
         if (!name)
                 name = previous_volume(b, dst) ?: (anon = volume_name_random());
-        r = volume_ensure(b->store, name, &created, &data, err);
+        r = volume_ensure(b->store, name, anon != NULL, &created, &data, err);
         if (r < 0)
                 return free(dst), r;
         if (!nocopy && !known && (created || dir_is_empty(data)) && (r = volume_seed(b, dst, data, err)) < 0)

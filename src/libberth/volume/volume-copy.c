@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "container/volume-minimal.h"
+/*
+ * A new volume's copy-up: the image's content at the mount point goes into
+ * the volume, owners, modes, times and all, never following a symlink.
+ */
+#include "volume/volume.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -17,56 +20,6 @@
 #include "base/xalloc.h"
 
 #define COPY_DEPTH_MAX 256
-
-bool volume_name_valid(const char *name)
-{
-        size_t n = strlen(name);
-
-        if (n < 2 || n > 255 || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
-                                  (name[0] >= '0' && name[0] <= '9')))
-                return false;
-        return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
-}
-
-char *volume_name_random(void)
-{
-        unsigned char b[32];
-        char *s = xmalloc(65);
-
-        if (getrandom(b, sizeof(b), 0) != sizeof(b))
-                abort(); /* no entropy at all: nothing sane to fall back to */
-        for (size_t i = 0; i < sizeof(b); i++)
-                snprintf(s + 2 * i, 3, "%02x", b[i]);
-        return s;
-}
-
-int volume_ensure(struct store *s, const char *name, bool *ret_created, char **ret_data_path,
-                  struct berth_error **err)
-{
-        _cleanup_free_ char *vol = xasprintf("volumes/%s", name), *data = xasprintf("volumes/%s/_data", name);
-        bool created = true;
-
-        if (!volume_name_valid(name))
-                return berth_err_msg(err, EINVAL,
-                                     "create %s: \"%s\" includes invalid characters for a local volume name, "
-                                     "only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed",
-                                     name, name);
-        if (mkdirat(s->root_fd, "volumes", 0700) < 0 && errno != EEXIST)
-                return berth_err(err, errno, "mkdir volumes");
-        if (mkdirat(s->root_fd, vol, 0701) < 0 && errno != EEXIST)
-                return berth_err(err, errno, "mkdir volume %s", name);
-        /* _data is the claim: whoever makes it seeds it. */
-        if (mkdirat(s->root_fd, data, 0755) < 0) {
-                if (errno != EEXIST)
-                        return berth_err(err, errno, "mkdir volume %s data", name);
-                created = false;
-        }
-        if (ret_created)
-                *ret_created = created;
-        if (ret_data_path)
-                *ret_data_path = xasprintf("%s/%s", s->root, data);
-        return 0;
-}
 
 static int copy_meta(int dst_dir, const char *name, const struct stat *st, struct berth_error **err)
 {
