@@ -435,12 +435,10 @@ static void print_lowered(const char *line)
         printf("%c%s\n", line[0] >= 'A' && line[0] <= 'Z' ? line[0] - 'A' + 'a' : line[0], line + 1);
 }
 
-static int prune_run(struct store *s, bool all, const struct prune_filters *f, struct berth_error **err)
+static int prune_collect(struct store *s, bool all, const struct prune_filters *f, char ***lines,
+                         uint64_t *freed, struct berth_error **err)
 {
-        _cleanup_strv_ char **lines = NULL;
         struct image **list = NULL;
-        char human[UNITS_BUF];
-        uint64_t freed = 0;
         size_t n = 0;
         int r;
 
@@ -452,9 +450,29 @@ static int prune_run(struct store *s, bool all, const struct prune_filters *f, s
                 if (!prune_candidate(s, list[i], all, f))
                         continue;
                 /* A failure (a container appeared meanwhile) skips that image, as docker's prune does. */
-                (void)remove_one(s, list[i]->id, true, &lines, &freed, &e);
+                (void)remove_one(s, list[i]->id, true, lines, freed, &e);
         }
         image_list_free(list, n);
+        return 0;
+}
+
+int image_prune_unused(struct store *s, bool all, char ***lines, uint64_t *freed, struct berth_error **err)
+{
+        const struct prune_filters none = {.until = -1};
+
+        return prune_collect(s, all, &none, lines, freed, err);
+}
+
+static int prune_run(struct store *s, bool all, const struct prune_filters *f, struct berth_error **err)
+{
+        _cleanup_strv_ char **lines = NULL;
+        char human[UNITS_BUF];
+        uint64_t freed = 0;
+        int r;
+
+        r = prune_collect(s, all, f, &lines, &freed, err);
+        if (r < 0)
+                return r;
         if (lines) {
                 printf("Deleted Images:\n");
                 for (size_t i = 0; lines[i]; i++)

@@ -2,7 +2,12 @@
 #pragma once
 
 /* The image commands, split over cmd-image*.c; the table is in cmd-image.c. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
 #include "cli.h"
+#include "store/store.h"
 
 /* docker's FormatHelp texts, as pflag wraps them. */
 #define IMAGE_FORMAT_HELP_TABLE                                                                             \
@@ -33,3 +38,10 @@ int cmd_inspect(struct cli_context *ctx, struct cli_args *args);
 int cmd_image_import(struct cli_context *ctx, struct cli_args *args);
 int cmd_image_save(struct cli_context *ctx, struct cli_args *args);
 int cmd_image_load(struct cli_context *ctx, struct cli_args *args);
+
+/*
+ * image prune's removal without its output (system prune prints it): removes the dangling images (all
+ * unused ones with all), images a container uses stay; appends docker's "Untagged:"/"Deleted:" lines to
+ * *lines and the freed bytes to *freed.
+ */
+int image_prune_unused(struct store *s, bool all, char ***lines, uint64_t *freed, struct berth_error **err);

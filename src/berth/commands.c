@@ -15,7 +15,7 @@
 
 #define WEAK_TABLE(n) extern const struct cli_command cli_##n##_commands[] __attribute__((weak));
 #define COMMAND_FILES(X)                                                                                    \
-        X(system_store)                                                                                     \
+        X(system_store) X(system_prune)                                                                     \
         X(system) X(image) X(container) X(volume) X(network) X(builder) X(registry) X(completion)
 COMMAND_FILES(WEAK_TABLE)
 
