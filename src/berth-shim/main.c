@@ -137,9 +137,11 @@ static void reap(struct shim *sh)
         while ((p = waitpid(-1, &status, WNOHANG)) > 0)
                 if (p == sh->init_pid && sh->init_pid > 0)
                         shim_on_exit(sh, status);
+                else
+                        (void)shim_health_reaped(sh, p, status);
 }
 
-enum { FD_SIG, FD_LISTEN, FD_OUT, FD_ERR, FD_MASTER, FD_IN, FD_CLIENTS };
+enum { FD_SIG, FD_LISTEN, FD_OUT, FD_ERR, FD_MASTER, FD_IN, FD_HEALTH, FD_HEALTH_OUT, FD_CLIENTS };
 
 static int poll_timeout(const struct shim *sh)
 {
@@ -169,6 +171,7 @@ static void loop_once(struct shim *sh)
         p[FD_IN] = (struct pollfd){ .fd = sh->stdin_len ? (sh->tty ? sh->master : sh->in_fd) : -1, .events = POLLOUT };
         if (p[FD_IN].fd == p[FD_MASTER].fd)
                 p[FD_IN].fd = -1, p[FD_MASTER].events |= sh->stdin_len ? POLLOUT : 0;
+        shim_health_pollfds(sh, &p[FD_HEALTH]);
         for (size_t i = 0; i < n; i++)
                 p[FD_CLIENTS + i] = (struct pollfd){ .fd = sh->clients[i].fd,
                                                      .events = (short)((stdin_full ? 0 : POLLIN) |
@@ -197,6 +200,7 @@ static void loop_once(struct shim *sh)
         }
         if (p[FD_LISTEN].revents)
                 shim_client_accept(sh);
+        shim_health_events(sh, &p[FD_HEALTH]);
         if (p[FD_SIG].revents)
                 reap(sh);
         now = shim_now_ms();

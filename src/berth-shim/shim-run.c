@@ -23,6 +23,7 @@
 #include "runtime/runtime.h"
 #include "runtime/terminal.h"
 #include "shim.h"
+#include "volume/volume.h"
 
 
 int64_t shim_now_ms(void)
@@ -187,6 +188,7 @@ int shim_begin(struct shim *sh, struct berth_error **err)
         sh->phase = PHASE_RUNNING;
         sh->started_at = shim_now_ms();
         (void)record_update(sh, edit_running);
+        shim_health_start(sh);
         return 0;
 }
 
@@ -225,9 +227,11 @@ static void finish(struct shim *sh)
         /* container_rootfs_umount's job, inline: the shim does not link the image store for one umount2. */
         (void)umount2(rootfs, MNT_DETACH);
         if (autorm && container_lock(sh->store, sh->id, &lock, NULL) == 0) {
-                /* TODO(volumes): anonymous volumes marked in the record go with it (rm -v). */
-                if (container_reload(sh->store, sh->c, NULL) == 0)
-                        (void)container_delete(sh->store, sh->c, NULL);
+                /* Its anonymous volumes go with it (rm -v), named ones stay, as docker's --rm. */
+                if (container_reload(sh->store, sh->c, NULL) == 0 &&
+                    container_delete(sh->store, sh->c, NULL) == 0)
+                        (void)volume_remove_anonymous_of(sh->store, json_object_get(sh->c->record, "Mounts"),
+                                                         NULL);
                 container_unlock(lock);
         }
 }
@@ -261,7 +265,9 @@ static bool should_restart(struct shim *sh)
                 return true;
         if (streq(name, "on-failure"))
                 return sh->exit_code != 0 && (max <= 0 || count < max);
-        /* TODO(health): "on-unhealthy" restarts from the health check's hook, not on exit. */
+        /* berth's "on-unhealthy": the health check stopped it (shim-health.c); any other exit is final. */
+        if (streq(name, "on-unhealthy"))
+                return shim_health_wants_restart(sh);
         return false;
 }
 
@@ -291,6 +297,7 @@ void shim_on_exit(struct shim *sh, int status)
         sh->exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
         sh->init_pid = 0;
         sh->kill_at = 0;
+        shim_health_stop(sh);
         shim_output_drain(sh);
         runtime_gone(sh);
         /* The record may be gone (rm -f raced us): then there is nothing left to restart. */

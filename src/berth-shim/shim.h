@@ -5,6 +5,7 @@
  * berth-shim: the supervisor of one container (docs/design/supervisor.md).
  * One thread, one poll() loop, no timers but deadlines in the poll timeout.
  */
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -69,6 +70,7 @@ struct shim {
         int64_t restart_at; /* monotonic ms */
         int64_t started_at;
         unsigned backoff_ms;
+        struct shim_health *health; /* shim-health.c; NULL until the first start */
 };
 
 int64_t shim_now_ms(void);
@@ -82,6 +84,15 @@ void shim_restart_due(struct shim *sh);
 void shim_stop(struct shim *sh, struct client *cl, int sig, int timeout);
 int shim_kill(struct shim *sh, int sig, struct berth_error **err);
 void shim_kill_due(struct shim *sh);
+
+/* shim-health.c: Config.Healthcheck (docs/design/supervisor.md "Health"). */
+struct shim_health;
+void shim_health_start(struct shim *sh);  /* running: State.Health starting, first probe after Interval */
+void shim_health_stop(struct shim *sh);   /* exited: no more probes, a running one is killed */
+bool shim_health_wants_restart(struct shim *sh); /* on-unhealthy stopped it: restart (clears the flag) */
+bool shim_health_reaped(struct shim *sh, pid_t pid, int status); /* true: pid was the probe */
+void shim_health_pollfds(struct shim *sh, struct pollfd p[2]);
+void shim_health_events(struct shim *sh, const struct pollfd p[2]);
 
 /* shim-io.c: stdio, output, clients. */
 /* console[1] goes to the runtime (tty), console[0] receives the master; -1 without a tty. */

@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# Health checks run by the supervisor (Docker's semantics, plus berth's
+# `--restart on-unhealthy`) and --init (berth-init as PID 1). Real containers
+# from a busybox rootfs imported with `berth import`, each test in its own
+# store. Intervals are short (1s or less) to keep the file fast.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+BERTH=${BERTH:-$BERTH_BUILD/src/berth/berth}
+
+setup_file() {
+        local r=$BATS_FILE_TMPDIR/bbroot
+        [ -x /bin/busybox ] || return 0
+        mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
+        cp /bin/busybox "$r/bin/busybox"
+        for a in $("$r/bin/busybox" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+        printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
+        printf 'root:x:0:\n' >"$r/etc/group"
+        tar -C "$r" -cf "$BATS_FILE_TMPDIR/busybox.tar" .
+}
+
+setup() {
+        berth_setup
+        [ -x "$BERTH" ] || berth_skip "berth not built at $BERTH"
+        [ -s "$BATS_FILE_TMPDIR/busybox.tar" ] || berth_skip "no /bin/busybox (busybox-static)"
+        b import -c 'CMD ["sh"]' "$BATS_FILE_TMPDIR/busybox.tar" busybox:latest >/dev/null
+}
+
+teardown() {
+        local id
+        for id in $(b ps -aq --no-trunc 2>/dev/null); do timeout 30 "$BERTH" --root "$TEST_TMP/root" \
+                --runroot "$TEST_TMP/run" rm -f "$id" >/dev/null 2>&1 || true; done
+        berth_teardown
+}
+
+b() {
+        timeout 60 "$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" "$@"
+}
+
+health() {
+        b inspect -f '{{.State.Health.Status}}' "$1"
+}
+
+# wait_health NAME STATUS SECONDS
+wait_health() {
+        local i s=
+        for ((i = 0; i < $3 * 10; i++)); do
+                s=$(health "$1" 2>/dev/null) || true
+                [ "$s" = "$2" ] && return 0
+                sleep 0.1
+        done
+        fail "health of $1: '$s' after $3 s, expected '$2'"
+}
+
+@test "health: starting, unhealthy after the retries, healthy once the check passes; ps and inspect show it" {
+        b run -d --name hh --health-cmd 'test -f /tmp/ok' --health-interval 300ms --health-retries 2 \
+                busybox sleep 60 >/dev/null
+        run health hh
+        assert_output starting
+        run b ps --format '{{.Status}}'
+        [[ "$output" == *"(health: starting)"* ]] || fail "ps: $output"
+        wait_health hh unhealthy 5
+        run b inspect -f '{{.State.Health.FailingStreak}}' hh
+        [ "$output" -ge 2 ] || fail "streak: $output"
+        run b ps --format '{{.Status}}'
+        [[ "$output" == Up*"(unhealthy)" ]] || fail "ps: $output"
+        b exec hh touch /tmp/ok
+        wait_health hh healthy 5
+        run b inspect -f '{{.State.Health.FailingStreak}}' hh
+        assert_output 0
+        run b ps --format '{{.Status}}'
+        [[ "$output" == Up*"(healthy)" ]] || fail "ps: $output"
+        run b ps --filter health=healthy --format '{{.Names}}'
+        assert_output hh
+        # The log keeps the last 5 probes, each with its exit code; Docker's field names.
+        run b inspect -f '{{len .State.Health.Log}}' hh
+        [ "$output" -ge 1 ] && [ "$output" -le 5 ] || fail "log length: $output"
+        run b inspect -f '{{range .State.Health.Log}}{{.ExitCode}} {{end}}' hh
+        [[ "$output" == *"1 "*"0 " ]] || fail "exit codes: $output"
+        run b inspect -f '{{json .Config.Healthcheck.Test}}' hh
+        assert_output '["CMD-SHELL","test -f /tmp/ok"]'
+}
+
+@test "health: the probe's output is logged; CMD form; the first probe waits one interval" {
+        b run -d --name oo --health-cmd 'echo probe-out; echo probe-err >&2' --health-interval 1s \
+                busybox sleep 60 >/dev/null
+        sleep 0.5
+        run b inspect -f '{{len .State.Health.Log}}' oo
+        assert_output 0
+        wait_health oo healthy 5
+        run b inspect -f '{{(index .State.Health.Log 0).Output}}' oo
+        [[ "$output" == *probe-out* && "$output" == *probe-err* ]] || fail "output: $output"
+}
+
+@test "health: --no-healthcheck and a container without a check have no Health" {
+        b run -d --name nn --no-healthcheck busybox sleep 60 >/dev/null
+        run b inspect -f '{{json .Config.Healthcheck.Test}}' nn
+        assert_output '["NONE"]'
+        sleep 0.3
+        run b inspect -f '{{json .State.Health}}' nn
+        [[ "$output" == "null" || "$output" == "" || "$output" == "<no value>" ]] || fail "health: $output"
+        run b ps --format '{{.Status}}'
+        [[ "$output" != *health* && "$output" != *"("* ]] || fail "ps: $output"
+        run -125 b run --rm --no-healthcheck --health-cmd true busybox true
+}
+
+@test "health: a probe that outlives its timeout is killed and fails" {
+        b run -d --name tt --health-cmd 'sleep 5' --health-interval 200ms --health-timeout 300ms \
+                --health-retries 1 busybox sleep 60 >/dev/null
+        wait_health tt unhealthy 5
+        run b inspect -f '{{(index .State.Health.Log 0).ExitCode}}|{{(index .State.Health.Log 0).Output}}' tt
+        assert_output '-1|Health check exceeded timeout (300ms)'
+}
+
+@test "health: failures during the start period do not count" {
+        b run -d --name ss --health-cmd false --health-interval 200ms --health-retries 1 \
+                --health-start-period 2s busybox sleep 60 >/dev/null
+        sleep 1
+        run health ss
+        assert_output starting
+        run b inspect -f '{{.State.Health.FailingStreak}}' ss
+        assert_output 0
+        wait_health ss unhealthy 5
+}
+
+@test "health: --restart on-unhealthy restarts an unhealthy container" {
+        b run -d --name rr --restart on-unhealthy --stop-timeout 1 --health-cmd false --health-interval 200ms \
+                --health-retries 1 busybox sleep 60 >/dev/null
+        local i n=0
+        for ((i = 0; i < 100; i++)); do
+                n=$(b inspect -f '{{.RestartCount}}' rr)
+                [ "$n" -ge 2 ] && break
+                sleep 0.1
+        done
+        [ "$n" -ge 2 ] || fail "RestartCount $n"
+        run b inspect -f '{{.State.Status}}' rr
+        [[ "$output" == running || "$output" == restarting ]] || fail "status: $output"
+        # A stop is final.
+        b stop -t 1 rr >/dev/null
+        run b inspect -f '{{.State.Status}}' rr
+        assert_output exited
+        # Without on-unhealthy, unhealthy is only reported.
+        b run -d --name uu --health-cmd false --health-interval 200ms --health-retries 1 busybox sleep 60 >/dev/null
+        wait_health uu unhealthy 5
+        sleep 0.5
+        run b inspect -f '{{.RestartCount}} {{.State.Status}}' uu
+        assert_output '0 running'
+}
+
+@test "init: --init runs berth-init as PID 1, which reaps zombies and forwards signals" {
+        b run -d --name ii --init busybox sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 0.1; done' \
+                >/dev/null
+        run b inspect -f '{{.HostConfig.Init}}' ii
+        assert_output true
+        run b exec ii cat /proc/1/cmdline
+        [[ "$output" == /sbin/berth-init* ]] || fail "pid 1: $output"
+        # An orphan that exits becomes a zombie child of PID 1 unless PID 1 reaps it.
+        b exec ii sh -c 'sleep 0.2 & exit 0'
+        sleep 1
+        run b exec ii sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l'
+        assert_output 0
+        b kill -s TERM ii >/dev/null
+        run b wait ii
+        assert_output 7
+        run b logs ii
+        assert_output got-term
+}
+
+@test "init: without --init the command is PID 1; --init with run --rm passes the exit code" {
+        run b run --rm busybox cat /proc/1/cmdline
+        [[ "$output" == cat* ]] || fail "pid 1: $output"
+        run b run --rm --init busybox sh -c 'exit 3'
+        assert_status 3
+        run b run --rm --init busybox sh -c 'kill -9 $$'
+        assert_status 137
+}
