@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "runtime/runtime.h"
 #include "units.h"
+#include "volume/volume.h"
 
 /* ---- shared helpers */
 
@@ -75,12 +76,15 @@ int ctr_start_error_status(const struct berth_error *err)
         return CLI_EXIT_ENGINE;
 }
 
+/* --rm: the container and its anonymous volumes (named volumes stay), as docker's. */
 static void remove_now(struct store *s, struct container *c)
 {
         int fd = -1;
 
         if (container_lock(s, c->id, &fd, NULL) == 0) {
-                (void)container_delete(s, c, NULL);
+                (void)container_reload(s, c, NULL);
+                if (container_delete(s, c, NULL) == 0)
+                        (void)volume_remove_anonymous_of(s, json_object_get(c->record, "Mounts"), NULL);
                 container_unlock(fd);
         }
 }
@@ -308,7 +312,9 @@ static int cmd_container_kill(struct cli_context *ctx, struct cli_args *args)
 
 /* ---- rm, prune */
 
-static int remove_container(struct store *s, struct container *c, bool force, struct berth_error **err)
+/* volumes (rm -v): the anonymous volumes no other container uses go too; a failure there is not rm's. */
+static int remove_container(struct store *s, struct container *c, bool force, bool volumes,
+                            struct berth_error **err)
 {
         enum container_status st = ctr_status(s, c);
         int fd = -1, r, code;
@@ -329,12 +335,14 @@ static int remove_container(struct store *s, struct container *c, bool force, st
                 return r;
         r = container_delete(s, c, err);
         container_unlock(fd);
+        if (r == 0 && volumes)
+                (void)volume_remove_anonymous_of(s, json_object_get(c->record, "Mounts"), NULL);
         return r;
 }
 
 static int do_rm(struct store *s, struct container *c, struct cli_args *args, struct berth_error **err)
 {
-        return remove_container(s, c, cli_bool(args, "force"), err);
+        return remove_container(s, c, cli_bool(args, "force"), cli_bool(args, "volumes"), err);
 }
 
 static int cmd_container_rm(struct cli_context *ctx, struct cli_args *args)
@@ -364,7 +372,7 @@ static int cmd_container_prune(struct cli_context *ctx, struct cli_args *args)
                 enum container_status st = ctr_status(s, list[i]);
                 if (st == CONTAINER_RUNNING || st == CONTAINER_PAUSED || st == CONTAINER_RESTARTING)
                         continue;
-                if (remove_container(s, list[i], false, NULL) < 0)
+                if (remove_container(s, list[i], false, false, NULL) < 0)
                         continue;
                 if (!header)
                         printf("Deleted Containers:\n");

@@ -27,6 +27,7 @@
 #include "store/layer-store.h"
 #include "store/reference.h"
 #include "units.h"
+#include "volume/volume.h"
 
 #define FORMAT_HELP_TABLE                                                                                   \
         "Format output using a custom template:\n"                                                          \
@@ -98,12 +99,16 @@ struct df {
         uint64_t layers_size; /* every unpacked layer of an image once */
         size_t active;
         uint64_t used; /* bytes of images containers use (not reclaimable) */
+        json_t *volumes;  /* verbose rows: {Links, Name, Size} */
+        size_t n_volumes, volumes_active;
+        uint64_t volumes_size, volumes_unused; /* unused: what `volume prune -a` would reclaim */
 };
 
 static void df_release(struct df *d)
 {
         image_list_free(d->list, d->n);
         free(d->rows);
+        json_decref(d->volumes);
 }
 
 static size_t chain_users(struct df *d, const char *chain)
@@ -178,6 +183,36 @@ static const struct format_header df_headers[] = {
     {"Size", "SIZE"}, {"Reclaimable", "RECLAIMABLE"}, {NULL, NULL},
 };
 
+/* Local Volumes: how many, how many a container uses, their size, and the unused ones' size. */
+static int df_volumes(struct store *s, struct df *d, struct berth_error **err)
+{
+        _cleanup_json_ json_t *usage = NULL;
+        struct volume **list = NULL;
+        char h[UNITS_BUF];
+        int r;
+
+        d->volumes = json_array();
+        r = volume_usage(s, &usage, err);
+        if (r == 0)
+                r = volume_list(s, &list, &d->n_volumes, err);
+        for (size_t i = 0; r == 0 && i < d->n_volumes; i++) {
+                size_t links = json_array_size(json_object_get(usage, list[i]->name));
+                _cleanup_free_ char *lc = xasprintf("%zu", links);
+                uint64_t size = 0;
+                (void)volume_size(s, list[i]->name, &size, NULL);
+                d->volumes_size += size;
+                if (links)
+                        d->volumes_active++;
+                else
+                        d->volumes_unused += size;
+                json_array_append_new(d->volumes, json_pack("{s:s,s:s,s:s}", "Links", lc, "Name",
+                                                            list[i]->name, "Size",
+                                                            units_human_size(h, (double)size)));
+        }
+        volume_list_free(list, d->n_volumes);
+        return r;
+}
+
 static int df_summary(struct df *d, const char *user, struct berth_error **err)
 {
         _cleanup_formatter_ struct formatter *fm = NULL;
@@ -193,7 +228,8 @@ static int df_summary(struct df *d, const char *user, struct berth_error **err)
         /* Containers, volumes and the build cache do not exist in berth yet: docker's rows, zero. */
         rows[0] = df_row("Images", d->n, d->active, d->layers_size, reclaim);
         rows[1] = df_row("Containers", 0, 0, 0, 0);
-        rows[2] = df_row("Local Volumes", 0, 0, 0, 0);
+        rows[2] =
+            df_row("Local Volumes", d->n_volumes, d->volumes_active, d->volumes_size, d->volumes_unused);
         rows[3] = df_row("Build Cache", 0, 0, 0, 0);
         for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
                 if (r == 0)
@@ -293,8 +329,13 @@ static int df_verbose(struct df *d, const char *user, struct berth_error **err)
             "\t{{.Status}}\t{{.Names}}",
             ctr_headers, NULL, 0, err);
         if (r == 0) {
+                size_t nv = json_array_size(d->volumes);
+                json_t **vrows = xcalloc(nv + 1, sizeof(*vrows));
+                for (size_t i = 0; i < nv; i++)
+                        vrows[i] = json_array_get(d->volumes, i);
                 printf("\nLocal Volumes space usage:\n\n");
-                r = print_table("", "table {{.Name}}\t{{.Links}}\t{{.Size}}", vol_headers, NULL, 0, err);
+                r = print_table("", "table {{.Name}}\t{{.Links}}\t{{.Size}}", vol_headers, vrows, nv, err);
+                free(vrows);
         }
         if (r == 0) {
                 printf("\nBuild cache usage: 0B\n\n");
@@ -318,6 +359,8 @@ static int cmd_system_df(struct cli_context *ctx, struct cli_args *args)
         r = engine_store_open(ctx, &s, &err);
         if (r == 0)
                 r = df_collect(s, &d, &err);
+        if (r == 0)
+                r = df_volumes(s, &d, &err);
         if (r == 0)
                 r = cli_bool(args, "verbose") ? df_verbose(&d, user, &err) : df_summary(&d, user, &err);
         df_release(&d);

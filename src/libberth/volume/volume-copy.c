@@ -23,7 +23,7 @@
 
 static int copy_meta(int dst_dir, const char *name, const struct stat *st, struct berth_error **err)
 {
-        struct timespec ts[2] = { st->st_atim, st->st_mtim };
+        struct timespec ts[2] = {st->st_atim, st->st_mtim};
         int nf = AT_SYMLINK_NOFOLLOW;
 
         if (fchownat(dst_dir, name, st->st_uid, st->st_gid, nf) < 0)

@@ -20,11 +20,11 @@ static const struct {
         const char *name;
         unsigned long set, clear;
 } mount_flags[] = {
-        { "bind", MS_BIND, 0 },       { "rbind", MS_BIND | MS_REC, 0 }, { "ro", MS_RDONLY, 0 },
-        { "rw", 0, MS_RDONLY },       { "nosuid", MS_NOSUID, 0 },      { "nodev", MS_NODEV, 0 },
-        { "noexec", MS_NOEXEC, 0 },   { "suid", 0, MS_NOSUID },        { "dev", 0, MS_NODEV },
-        { "exec", 0, MS_NOEXEC },     { "noatime", MS_NOATIME, 0 },    { "relatime", MS_RELATIME, 0 },
-        { "defaults", 0, 0 },
+    {"bind", MS_BIND, 0},     {"rbind", MS_BIND | MS_REC, 0}, {"ro", MS_RDONLY, 0},
+    {"rw", 0, MS_RDONLY},     {"nosuid", MS_NOSUID, 0},       {"nodev", MS_NODEV, 0},
+    {"noexec", MS_NOEXEC, 0}, {"suid", 0, MS_NOSUID},         {"dev", 0, MS_NODEV},
+    {"exec", 0, MS_NOEXEC},   {"noatime", MS_NOATIME, 0},     {"relatime", MS_RELATIME, 0},
+    {"defaults", 0, 0},
 };
 
 /* "o": mount(8) flags become mount(2) flags, the rest is the filesystem's data. */
@@ -69,9 +69,10 @@ int volume_mount_device(const struct volume *v, struct berth_error **err)
                 return 0;
         data = parse_o(o, &flags);
         if (mount(device, v->mountpoint, streq(type, "none") ? NULL : type, flags, *data ? data : NULL) < 0)
-                return berth_err(err, errno, "error while mounting volume '%s': failed to mount local volume: "
-                                             "mount %s:%s, flags: 0x%lx, data: %s", v->mountpoint, device,
-                                 v->mountpoint, flags, data);
+                return berth_err(err, errno,
+                                 "error while mounting volume '%s': failed to mount local volume: "
+                                 "mount %s:%s, flags: 0x%lx, data: %s",
+                                 v->mountpoint, device, v->mountpoint, flags, data);
         return 0;
 }
 

@@ -61,8 +61,7 @@ static void usage_of_record(json_t *map, json_t *rec, const char *id)
         }
 }
 
-/* volume name -> [container IDs], from every container record. */
-static int usage_map(struct store *s, json_t **ret, struct berth_error **err)
+int volume_usage(struct store *s, json_t **ret, struct berth_error **err)
 {
         _cleanup_json_ json_t *map = json_object();
         _cleanup_closedir_ DIR *d = NULL;
@@ -100,7 +99,7 @@ int volume_users(struct store *s, const char *name, char ***ret_ids, struct bert
         size_t i;
         int r;
 
-        r = usage_map(s, &map, err);
+        r = volume_usage(s, &map, err);
         if (r < 0)
                 return r;
         ids = json_object_get(map, name);
@@ -151,8 +150,8 @@ static int size_tree(struct size_walk *w, int dfd, dev_t dev, unsigned depth)
                     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
                 if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
-                        _cleanup_close_ int sub = openat(dirfd(d), de->d_name,
-                                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        _cleanup_close_ int sub =
+                            openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub >= 0)
                                 (void)size_tree(w, sub, dev, depth + 1);
                 } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && !seen_before(w, &st)) {
@@ -221,7 +220,7 @@ int volume_remove(struct store *s, const char *name, bool force, struct berth_er
         }
         if (r < 0)
                 return r;
-        r = usage_map(s, &map, err);
+        r = volume_usage(s, &map, err);
         if (r < 0)
                 return r;
         ids = json_object_get(map, name);
@@ -267,7 +266,7 @@ int volume_prune(struct store *s, bool all, char *const *label_filters, char ***
         size_t n = 0;
         int r;
 
-        r = usage_map(s, &map, err);
+        r = volume_usage(s, &map, err);
         if (r >= 0)
                 r = volume_list(s, &list, &n, err);
         for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -305,7 +304,7 @@ int volume_remove_anonymous_of(struct store *s, json_t *record_mounts, struct be
 
         if (json_array_size(record_mounts) == 0)
                 return 0;
-        r = usage_map(s, &map, err);
+        r = volume_usage(s, &map, err);
         if (r < 0)
                 return r;
         json_array_foreach (record_mounts, i, m) {

@@ -31,8 +31,9 @@ bool volume_name_valid(const char *name)
 {
         size_t n = strlen(name);
 
-        if (n < 2 || n > 255 || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
-                                  (name[0] >= '0' && name[0] <= '9')))
+        if (n < 2 || n > 255 ||
+            !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
+              (name[0] >= '0' && name[0] <= '9')))
                 return false;
         return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
@@ -63,11 +64,12 @@ static char *now_rfc3339(void)
 
 static int invalid_name(const char *name, struct berth_error **err)
 {
-        return berth_err_msg(err, EINVAL,
-                             "create %s: \"%s\" includes invalid characters for a local volume name, only "
-                             "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, "
-                             "use absolute path",
-                             name, name);
+        return berth_err_msg(
+            err, EINVAL,
+            "create %s: \"%s\" includes invalid characters for a local volume name, only "
+            "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, "
+            "use absolute path",
+            name, name);
 }
 
 /* The local driver's options: type, device, o (size needs quotas, which berth does not set up). */
@@ -78,7 +80,8 @@ static int options_check(const char *name, json_t *options, struct berth_error *
 
         json_object_foreach (options, key, v) {
                 if (!json_is_string(v))
-                        return berth_err_msg(err, EINVAL, "create %s: option %s must be a string", name, key);
+                        return berth_err_msg(err, EINVAL, "create %s: option %s must be a string", name,
+                                             key);
                 if (streq(key, "size"))
                         return berth_err_msg(err, EINVAL,
                                              "create %s: quota size requested but no quota support", name);
@@ -97,9 +100,9 @@ static int meta_write(struct store *s, const char *name, json_t *labels, json_t 
 {
         _cleanup_free_ char *created = now_rfc3339(), *path = xasprintf("volumes/%s/volume.json", name);
         /* NULL labels or options stay null, as Docker shows a volume that `run -v NAME:/dst` made. */
-        _cleanup_json_ json_t *j = json_pack("{s:s,s:s,s:O,s:O,s:b}", "CreatedAt", created, "Driver", "local",
-                                             "Labels", labels ?: json_null(), "Options", options ?: json_null(),
-                                             "Anonymous", anonymous);
+        _cleanup_json_ json_t *j =
+            json_pack("{s:s,s:s,s:O,s:O,s:b}", "CreatedAt", created, "Driver", "local", "Labels",
+                      labels ?: json_null(), "Options", options ?: json_null(), "Anonymous", anonymous);
         _cleanup_free_ char *text = NULL;
 
         if (!j)
@@ -117,7 +120,8 @@ static int meta_write(struct store *s, const char *name, json_t *labels, json_t 
 static int volume_make(struct store *s, const char *name, json_t *labels, json_t *options, bool anonymous,
                        bool *ret_created, struct berth_error **err)
 {
-        _cleanup_free_ char *vol = xasprintf("volumes/%s", name), *data = xasprintf("volumes/%s/_data", name);
+        _cleanup_free_ char *vol = xasprintf("volumes/%s", name),
+                            *data = xasprintf("volumes/%s/_data", name);
         int r;
 
         if (!volume_name_valid(name))
@@ -161,8 +165,8 @@ int volume_create(struct store *s, const char *name, const char *driver, json_t 
         name = name ?: gen;
         if (driver && *driver && !streq(driver, "local"))
                 return berth_err_msg(err, EINVAL,
-                                     "create %s: error looking up volume plugin %s: plugin \"%s\" not found", name,
-                                     driver, driver);
+                                     "create %s: error looking up volume plugin %s: plugin \"%s\" not found",
+                                     name, driver, driver);
         if (!volume_name_valid(name))
                 return invalid_name(name, err);
         json_object_foreach (l, key, v)
@@ -305,10 +309,36 @@ int volume_list(struct store *s, struct volume ***ret, size_t *ret_n, struct ber
         return 0;
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A copy with the keys in Go's order (sorted), or null. */
+static json_t *sorted_object(json_t *o)
+{
+        const char **keys;
+        const char *key;
+        json_t *v, *out;
+        size_t n = 0;
+
+        if (!o)
+                return json_null();
+        keys = xcalloc(json_object_size(o) + 1, sizeof(*keys));
+        json_object_foreach (o, key, v)
+                keys[n++] = key;
+        qsort(keys, n, sizeof(*keys), cmp_key);
+        out = json_object();
+        for (size_t i = 0; i < n; i++)
+                json_object_set(out, keys[i], json_object_get(o, keys[i]));
+        free(keys);
+        return out;
+}
+
 json_t *volume_inspect_json(const struct volume *v)
 {
         /* Go prints map keys sorted: Labels and Options as {{json}} and inspect show them. */
-        return json_pack("{s:s,s:s,s:O,s:s,s:s,s:O,s:s}", "CreatedAt", v->created_at, "Driver", "local",
-                         "Labels", v->labels ?: json_null(), "Mountpoint", v->mountpoint, "Name", v->name,
-                         "Options", v->options ?: json_null(), "Scope", "local");
+        return json_pack("{s:s,s:s,s:o,s:s,s:s,s:o,s:s}", "CreatedAt", v->created_at, "Driver", "local",
+                         "Labels", sorted_object(v->labels), "Mountpoint", v->mountpoint, "Name", v->name,
+                         "Options", sorted_object(v->options), "Scope", "local");
 }

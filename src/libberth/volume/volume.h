@@ -76,6 +76,8 @@ bool volume_filter_labels(const struct volume *v, char *const *filters);
 /* Docker's inspect object: CreatedAt, Driver, Labels, Mountpoint, Name, Options, Scope (Go's key order). */
 json_t *volume_inspect_json(const struct volume *v);
 
+/* Every volume a container record names: {name: [container IDs]} (one scan for ls, df, prune). */
+int volume_usage(struct store *s, json_t **ret_map, struct berth_error **err);
 /* IDs of the containers whose Mounts name the volume (*ret_ids may be NULL); returns their count. */
 int volume_users(struct store *s, const char *name, char ***ret_ids, struct berth_error **err);
 /* Bytes under _data (regular files and symlinks, hard links once). */
