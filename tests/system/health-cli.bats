@@ -171,6 +171,12 @@ wait_health() {
 @test "init: without --init the command is PID 1; --init with run --rm passes the exit code" {
         run b run --rm busybox cat /proc/1/cmdline
         [[ "$output" == cat* ]] || fail "pid 1: $output"
+        # The control for the zombie check above: sleep as PID 1 reaps nothing.
+        b run -d --name zz busybox sleep 60 >/dev/null
+        b exec zz sh -c 'sleep 0.2 & exit 0'
+        sleep 1
+        run b exec zz sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l'
+        assert_output 1
         run b run --rm --init busybox sh -c 'exit 3'
         assert_status 3
         run b run --rm --init busybox sh -c 'kill -9 $$'

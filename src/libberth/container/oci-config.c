@@ -469,6 +469,60 @@ static void host_network_hostname(struct oci_build *b)
         }
 }
 
+/*
+ * ---- --init (HostConfig.Init): berth-init as PID 1, Docker's docker-init way ----
+ * The static binary is bind-mounted read-only at /sbin/berth-init and put in
+ * front of the args. Found through $BERTH_INIT, else next to the running
+ * executable (installed side by side, or the build tree).
+ */
+#define BERTH_INIT_PATH "/sbin/berth-init"
+
+static char *init_binary(void)
+{
+        static const char *const rel[] = { "berth-init", "../berth-init/berth-init",
+                                           "../../src/berth-init/berth-init" };
+        const char *env = secure_getenv("BERTH_INIT");
+        char self[PATH_MAX], *slash;
+        ssize_t n;
+
+        if (env && *env)
+                return access(env, X_OK) == 0 ? xstrdup(env) : NULL;
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n <= 0)
+                return NULL;
+        self[n] = '\0';
+        slash = strrchr(self, '/');
+        if (!slash)
+                return NULL;
+        *slash = '\0';
+        for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
+                char *path = xasprintf("%s/%s", self, rel[i]);
+                if (access(path, X_OK) == 0)
+                        return path;
+                free(path);
+        }
+        return NULL;
+}
+
+static int add_init(struct oci_build *b, json_t *spec, struct berth_error **err)
+{
+        json_t *args = json_object_get(json_object_get(spec, "process"), "args");
+        _cleanup_free_ char *path = NULL;
+
+        if (!hc_bool(b->host_config, "Init"))
+                return 0;
+        path = init_binary();
+        if (!path)
+                return berth_err_msg(err, ENOENT, "--init: berth-init not found next to the berth binary "
+                                                  "(set BERTH_INIT)");
+        json_array_append_new(json_object_get(spec, "mounts"),
+                              json_pack("{s:s,s:s,s:s,s:[s,s,s,s]}", "destination", BERTH_INIT_PATH, "type", "bind",
+                                        "source", path, "options", "bind", "ro", "nosuid", "nodev"));
+        json_array_insert_new(args, 0, json_string("--"));
+        json_array_insert_new(args, 0, json_string(BERTH_INIT_PATH));
+        return 0;
+}
+
 static int build(struct oci_build *b, json_t **ret, struct berth_error **err)
 {
         json_t *spec = json_pack("{s:s,s:{s:s,s:b}}", "ociVersion", "1.0.2-dev", "root", "path", "rootfs",
@@ -478,7 +532,7 @@ static int build(struct oci_build *b, json_t **ret, struct berth_error **err)
         host_network_hostname(b);
         if ((r = build_process(b, spec, err)) < 0 || (r = build_linux(b, spec, err)) < 0 ||
             (r = container_etc_files_write(b, err)) < 0 || (r = oci_config_mounts(b, spec, err)) < 0 ||
-            (r = oci_config_seccomp(b, spec, err)) < 0) {
+            (r = oci_config_seccomp(b, spec, err)) < 0 || (r = add_init(b, spec, err)) < 0) {
                 json_decref(spec);
                 return r;
         }
