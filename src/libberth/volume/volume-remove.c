@@ -212,14 +212,12 @@ int volume_remove(struct store *s, const char *name, bool force, struct berth_er
         json_t *ids;
         int r;
 
-        r = volume_load(s, name, &v, err);
-        if (r == -ENOENT && force) {
-                berth_error_free(*err);
-                *err = NULL;
+        /* -f: a missing volume is no error (the message is made only when it is one). */
+        r = volume_load(s, name, &v, force ? NULL : err);
+        if (r == -ENOENT && force)
                 return 0;
-        }
         if (r < 0)
-                return r;
+                return force ? berth_err_msg(err, -r, "get %s: no such volume", name) : r;
         r = volume_usage(s, &map, err);
         if (r < 0)
                 return r;
