@@ -113,7 +113,8 @@ static int config_from_record(struct shim *sh, struct berth_error **err)
 
         sh->tty = json_is_true(json_object_get(cfg, "Tty"));
         sh->open_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
-        sh->ext_runtime = container_external_runtime(sh->c);
+        /* A copy: the record is replaced by every container_reload(). */
+        sh->ext_runtime = xstrdup(container_external_runtime(sh->c));
         if (ms && log_json_parse_size(ms, &max_size) < 0)
                 max_size = LOG_JSON_DEFAULT_MAX_SIZE;
         if (mf && atoi(mf) > 0)

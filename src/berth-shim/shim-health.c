@@ -214,6 +214,7 @@ static int probe_spawn_external(struct shim *sh, int out, pid_t *ret, struct ber
                 dup2(out, STDOUT_FILENO);
                 dup2(out, STDERR_FILENO);
                 execvp(argv[0], argv);
+                dprintf(STDERR_FILENO, "exec %s: %s", argv[0], strerror(errno));
                 _exit(127);
         }
         strv_free(argv);

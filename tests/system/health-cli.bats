@@ -182,3 +182,15 @@ wait_health() {
         run b run --rm --init busybox sh -c 'kill -9 $$'
         assert_status 137
 }
+
+@test "health: with another OCI runtime (crun) the probe is its exec" {
+        command -v crun >/dev/null || skip "no crun"
+        b run -d --name cc --runtime crun --health-cmd 'echo via-crun' --health-interval 300ms \
+                busybox sleep 60 >/dev/null
+        wait_health cc healthy 5
+        run b inspect -f '{{(index .State.Health.Log 0).Output}}' cc
+        assert_output via-crun
+        b run -d --name ct --runtime crun --health-cmd 'sleep 5' --health-interval 200ms --health-timeout 200ms \
+                --health-retries 1 busybox sleep 60 >/dev/null
+        wait_health ct unhealthy 5
+}
