@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `berth system prune`: stopped containers, then dangling images (all unused
- * ones with -a), with Docker's prompt and report. Built on the same calls as
- * `container prune` (container_list/container_delete under the container's
- * lock) and `image prune` (image_prune_unused in cmd-image.c). Networks and
- * build cache belong to other issues: nothing of theirs exists to remove yet.
+ * `berth system prune`: stopped containers, then unused anonymous volumes
+ * (--volumes), then dangling images (all unused ones with -a), with Docker's
+ * prompt and report. Built on the same calls as `container prune`
+ * (container_list/container_delete under the container's lock), `volume
+ * prune` (volume_prune) and `image prune` (image_prune_unused in cmd-image.c).
+ * Networks and build cache belong to other issues: nothing of theirs exists
+ * to remove yet.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "cmd-image.h"
 #include "engine.h"
 #include "units.h"
+#include "volume/volume.h"
 
 static const struct cli_option prune_options[] = {
     {"all", 'a', CLI_OPT_BOOL, NULL, NULL, "Remove all unused images not just dangling ones"},
@@ -93,8 +96,8 @@ static int cmd_system_prune(struct cli_context *ctx, struct cli_args *args)
 {
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_store_ struct store *s = NULL;
-        _cleanup_strv_ char **containers = NULL, **images = NULL;
-        bool all = cli_bool(args, "all");
+        _cleanup_strv_ char **containers = NULL, **volumes = NULL, **images = NULL;
+        bool all = cli_bool(args, "all"), prune_volumes = cli_bool(args, "volumes");
         char human[UNITS_BUF];
         uint64_t freed = 0;
         char **filters = cli_list(args, "filter");
@@ -103,12 +106,15 @@ static int cmd_system_prune(struct cli_context *ctx, struct cli_args *args)
         if (filters && filters[0])
                 return cli_failf(ctx, "invalid filter '%s': filters are not supported by system prune yet",
                                  filters[0]);
-        if (!cli_bool(args, "force") && !prune_confirm(all, cli_bool(args, "volumes")))
+        if (!cli_bool(args, "force") && !prune_confirm(all, prune_volumes))
                 return CLI_EXIT_OK;
+        /* Containers first: what they used becomes unused. Volumes: anonymous ones only, as Docker 23+. */
         if (engine_store_open(ctx, &s, &err) < 0 || prune_containers(s, &containers, &err) < 0 ||
+            (prune_volumes && volume_prune(s, false, NULL, &volumes, &freed, &err) < 0) ||
             image_prune_unused(s, all, &images, &freed, &err) < 0)
                 return cli_fail(ctx, err);
         print_section("Deleted Containers:", containers, false);
+        print_section("Deleted Volumes:", volumes, false);
         print_section("Deleted Images:", images, true);
         printf("Total reclaimed space: %s\n", units_human_size(human, (double)freed));
         return CLI_EXIT_OK;

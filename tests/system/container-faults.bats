@@ -249,6 +249,14 @@ ctr_pid() {
         assert_line_match 'all images without at least one container associated to them'
         run b images -q
         [ "${#lines[@]}" = 1 ] || fail "the image a running container uses was pruned"
+        # --volumes: the anonymous volume of a pruned container goes, a named one stays.
+        b run -v /data -v named:/named busybox true
+        [ "$(b volume ls -q | wc -l)" = 2 ] || fail "volumes: $(b volume ls -q)"
+        run b system prune -f --volumes
+        assert_status 0
+        assert_line_match '^Deleted Volumes:$'
+        run b volume ls -q
+        assert_output named
         b rm -f keep >/dev/null
         run b system prune -af
         assert_status 0
