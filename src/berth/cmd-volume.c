@@ -4,6 +4,7 @@
  * output and messages. The volumes themselves are libberth's (volume/volume.h).
  */
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,19 @@ static void ls_filters_done(struct ls_filters *f)
         strv_free(f->labels);
 }
 
+/* docker's name= is a regular expression searched in the name ("free", "^v-", "prod$"). */
+static bool name_matches(const char *name, const char *pattern)
+{
+        regex_t re;
+        bool m;
+
+        if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+                return strstr(name, pattern) != NULL;
+        m = regexec(&re, name, 0, NULL, 0) == 0;
+        regfree(&re);
+        return m;
+}
+
 /* Filters of one kind are alternatives (OR), kinds combine (AND), as docker's filters.Args. */
 static bool ls_passes(const struct volume *v, json_t *usage, const struct ls_filters *f)
 {
@@ -109,7 +123,7 @@ static bool ls_passes(const struct volume *v, json_t *usage, const struct ls_fil
         if (f->dangling >= 0 && (json_object_get(usage, v->name) == NULL) != (bool)f->dangling)
                 return false;
         for (size_t i = 0; f->names && f->names[i]; i++)
-                ok = ok || strstr(v->name, f->names[i]);
+                ok = ok || name_matches(v->name, f->names[i]);
         if (!ok)
                 return false;
         ok = !f->drivers;

@@ -104,6 +104,9 @@ n_volumes() {
         assert_output v-prod
         run b volume ls -q --filter name=free
         assert_output v-free
+        # A regular expression, as docker's; two name= filters are alternatives.
+        run b volume ls -q --filter 'name=^v-(p|u)' --filter name=nomatch
+        assert_output "$(printf 'v-prod\nv-used')"
         run b volume ls -q --filter dangling=false
         assert_output v-used
         run b volume ls -q --filter dangling=true
