@@ -73,6 +73,11 @@ assert_no_leftovers() {
         done
 }
 
+# Is PID a live process (not a zombie)?
+alive() {
+        [ -r "/proc/$1/stat" ] && ! awk '{exit $3 == "Z" ? 0 : 1}' "/proc/$1/stat" 2>/dev/null
+}
+
 # The pid the record gives the container's first process, 0 if none.
 ctr_pid() {
         b inspect -f '{{.State.Pid}}' "$1"
@@ -120,6 +125,11 @@ ctr_pid() {
                 wait "$pid" 2>/dev/null || true
         done
         ids=$(all_ids)
+        # Every record a killed CLI left reads back (nothing half-written).
+        if [ -n "$ids" ]; then
+                run b inspect -f '{{.State.Status}}' $ids
+                [ "$status" = 0 ] || fail "inspect after kill -9 of the CLI: $output"
+        fi
         for id in $ids; do
                 run b rm -f "$id"
                 [ "$status" = 0 ] || fail "rm -f $id: exit $status: $output"
@@ -129,10 +139,11 @@ ctr_pid() {
 }
 
 @test "kill -9 of a supervisor: ps -a shows Exited, start works again, rm -f works" {
-        local id shim
+        local id shim old
         id=$(b run -d --name victim busybox sleep 300)
         read -r shim _ <"$BERTH_RUNROOT/containers/$id/shim.pid" # "PID STARTTIME"
         [ -n "$shim" ] && kill -0 "$shim" || fail "no supervisor pid in shim.pid"
+        old=$(ctr_pid "$id")
         kill -9 "$shim"
         # Its container goes with it (or is at least not reported running).
         for _ in $(seq 50); do
@@ -146,6 +157,12 @@ ctr_pid() {
         assert_status 0
         run b ps --format '{{.Names}} {{.Status}}'
         assert_line_match '^victim Up '
+        # The orphaned first instance went (killed by start's cleanup): one instance, not two.
+        for _ in $(seq 50); do
+                alive "$old" || break
+                sleep 0.1
+        done
+        ! alive "$old" || fail "the container process $old of the killed supervisor still runs"
         run b rm -f victim
         assert_status 0
         [ -z "$(all_ids)" ] || fail "left: $(all_ids)"
