@@ -196,9 +196,13 @@ bool shim_health_wants_restart(struct shim *sh)
 static int probe_spawn_external(struct shim *sh, int out, pid_t *ret, struct berth_error **err)
 {
         _cleanup_free_ char *root = container_external_runtime_root(sh->store, sh->ext_runtime);
-        char **argv = strv_push(strv_push(strv_push(strv_push(strv_push(NULL, sh->ext_runtime), "--root"), root),
-                                          "exec"), sh->id);
+        _cleanup_free_ char *pidf = xasprintf("%s/" HEALTH_PID_FILE, sh->run_dir);
+        char **argv = strv_push(strv_push(strv_push(NULL, sh->ext_runtime), "--root"), root);
         pid_t pid;
+
+        /* --pid-file: on a timeout the process in the container is killed too, not only `RUNTIME exec`. */
+        (void)unlink(pidf);
+        argv = strv_push(strv_push(strv_push(strv_push(argv, "exec"), "--pid-file"), pidf), sh->id);
 
         for (char **a = sh->health->args; *a; a++)
                 argv = strv_push(argv, *a);
@@ -440,6 +444,21 @@ bool shim_health_reaped(struct shim *sh, pid_t pid, int status)
         return true;
 }
 
+/* The process `RUNTIME exec` started in the container (it would outlive its runtime process). */
+static void ext_probe_kill(struct shim *sh)
+{
+        _cleanup_free_ char *pidf = xasprintf("%s/" HEALTH_PID_FILE, sh->run_dir), *buf = NULL;
+        size_t len;
+        pid_t pid;
+
+        if (read_file_at(AT_FDCWD, pidf, 64, &buf, &len, NULL) < 0)
+                return;
+        pid = (pid_t)atoi(buf);
+        if (pid > 1 && pid != sh->init_pid)
+                (void)kill(pid, SIGKILL);
+        (void)unlink(pidf);
+}
+
 /* ---- the poll loop ---- */
 
 void shim_health_pollfds(struct shim *sh, struct pollfd p[2])
@@ -465,6 +484,8 @@ void shim_health_events(struct shim *sh, const struct pollfd p[2])
                 /* The deadline: kill it; the result is recorded when it is reaped. */
                 h->timed_out = true;
                 (void)kill(h->pid, SIGKILL);
+                if (sh->ext_runtime)
+                        ext_probe_kill(sh);
                 return;
         }
         if (sh->phase == PHASE_RUNNING && !h->stopping)
