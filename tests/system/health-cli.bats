@@ -194,3 +194,37 @@ wait_health() {
                 --health-retries 1 busybox sleep 60 >/dev/null
         wait_health ct unhealthy 5
 }
+
+@test "health: the image's HEALTHCHECK runs; --no-healthcheck disables it" {
+        command -v python3 >/dev/null || skip "no python3"
+        local d=$TEST_TMP/img
+        mkdir -p "$d/x"
+        b save -o "$d/bb.tar" busybox
+        tar -C "$d/x" -xf "$d/bb.tar"
+        # The same image with a Healthcheck in its config (a docker-archive the loader takes).
+        python3 - "$d/x" <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+m = json.load(open(f"{d}/manifest.json"))
+c = json.load(open(f"{d}/{m[0]['Config']}"))
+c["config"]["Healthcheck"] = {"Test": ["CMD-SHELL", "test -f /tmp/ok"], "Interval": 300000000, "Retries": 1}
+data = json.dumps(c).encode()
+h = hashlib.sha256(data).hexdigest()
+open(f"{d}/blobs/sha256/{h}", "wb").write(data)
+m[0]["Config"] = f"blobs/sha256/{h}"
+m[0]["RepoTags"] = ["bbh:latest"]
+json.dump(m, open(f"{d}/manifest.json", "w"))
+for f in ("index.json", "repositories"):
+    if os.path.exists(f"{d}/{f}"):
+        os.remove(f"{d}/{f}")
+PY
+        tar -C "$d/x" -cf "$d/bbh.tar" .
+        b load -i "$d/bbh.tar" >/dev/null
+        b run -d --name img bbh sleep 60 >/dev/null
+        b run -d --name imgnone --no-healthcheck bbh sleep 60 >/dev/null
+        wait_health img unhealthy 5
+        b exec img touch /tmp/ok
+        wait_health img healthy 5
+        run b inspect -f '{{json .State.Health}}' imgnone
+        [[ "$output" == "null" || "$output" == "" || "$output" == "<no value>" ]] || fail "health: $output"
+}
