@@ -160,6 +160,13 @@ void shim_health_start(struct shim *sh)
         arm(h, h->interval_ns);
 }
 
+static void edit_stopped(struct shim *sh, json_t *health, void *data)
+{
+        (void)sh;
+        (void)data;
+        json_object_set_new(health, "Status", json_string("unhealthy"));
+}
+
 void shim_health_stop(struct shim *sh)
 {
         struct shim_health *h = sh->health;
@@ -179,6 +186,8 @@ void shim_health_stop(struct shim *sh)
                 close(h->out_fd);
                 h->out_fd = -1;
         }
+        /* As Docker when its monitor stops: a container that is not running is not healthy. */
+        health_record(sh, edit_stopped, NULL);
 }
 
 bool shim_health_wants_restart(struct shim *sh)

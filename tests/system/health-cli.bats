@@ -81,6 +81,14 @@ wait_health() {
         [[ "$output" == *"1 "*"0 " ]] || fail "exit codes: $output"
         run b inspect -f '{{json .Config.Healthcheck.Test}}' hh
         assert_output '["CMD-SHELL","test -f /tmp/ok"]'
+        # Stopped, it is not healthy (as Docker); started again, it starts over.
+        b stop -t 1 hh >/dev/null
+        run health hh
+        assert_output unhealthy
+        b start hh >/dev/null
+        run health hh
+        assert_output starting
+        wait_health hh healthy 5
 }
 
 @test "health: the probe's output is logged; CMD form; the first probe waits one interval" {
