@@ -43,15 +43,15 @@
 
 struct shim_health {
         int timer_fd, out_fd;
-        char **args;             /* the probe's argv; NULL: no health check */
+        char **args; /* the probe's argv; NULL: no health check */
         int64_t interval_ns, timeout_ns, start_period_ns;
         int retries;
-        int64_t started_at;      /* monotonic ms of the container's start */
-        pid_t pid;               /* the running probe, 0: none */
+        int64_t started_at; /* monotonic ms of the container's start */
+        pid_t pid;          /* the running probe, 0: none */
         bool timed_out;
-        bool stopping;           /* turned unhealthy under on-unhealthy: the container is being stopped */
+        bool stopping; /* turned unhealthy under on-unhealthy: the container is being stopped */
         bool restart_wanted;
-        char *probe_start;       /* RFC 3339 */
+        char *probe_start; /* RFC 3339 */
         char out[HEALTH_MAX_OUTPUT + 1];
         size_t out_len;
 };
@@ -87,10 +87,10 @@ static char **probe_args(json_t *test)
 
 static void arm(struct shim_health *h, int64_t ns)
 {
-        struct itimerspec its = { .it_value = { .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL } };
+        struct itimerspec its = {.it_value = {.tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL}};
 
         if (ns < 0)
-                its.it_value = (struct timespec){ 0 }; /* disarm */
+                its.it_value = (struct timespec){0}; /* disarm */
         else if (ns == 0)
                 its.it_value.tv_nsec = 1; /* 0 would disarm: "now" is 1 ns */
         if (h->timer_fd >= 0)
@@ -98,7 +98,8 @@ static void arm(struct shim_health *h, int64_t ns)
 }
 
 /* Locks, re-reads and saves the record around an edit of State.Health (the CLI may have written since). */
-static void health_record(struct shim *sh, void (*edit)(struct shim *sh, json_t *health, void *data), void *data)
+static void health_record(struct shim *sh, void (*edit)(struct shim *sh, json_t *health, void *data),
+                          void *data)
 {
         _cleanup_error_ struct berth_error *e = NULL;
         json_t *state, *health;
@@ -110,7 +111,8 @@ static void health_record(struct shim *sh, void (*edit)(struct shim *sh, json_t 
                 state = json_object_get(sh->c->record, "State");
                 health = json_object_get(state, "Health");
                 if (!json_is_object(health)) {
-                        health = json_pack("{s:s,s:i,s:[]}", "Status", "starting", "FailingStreak", 0, "Log");
+                        health =
+                            json_pack("{s:s,s:i,s:[]}", "Status", "starting", "FailingStreak", 0, "Log");
                         json_object_set_new(state, "Health", health);
                 }
                 edit(sh, health, data);
@@ -136,7 +138,7 @@ void shim_health_start(struct shim *sh)
 
         if (!h) {
                 h = sh->health = xmalloc(sizeof(*h));
-                *h = (struct shim_health){ .timer_fd = -1, .out_fd = -1 };
+                *h = (struct shim_health){.timer_fd = -1, .out_fd = -1};
                 h->args = probe_args(json_object_get(hc, "Test"));
                 if (!h->args)
                         return;
@@ -238,9 +240,9 @@ static int probe_spawn_external(struct shim *sh, int out, pid_t *ret, struct ber
 /* berth's runtime in-process: the exec'd process is our child; its stdout/stderr are the pipe. */
 static int probe_spawn_builtin(struct shim *sh, int out, pid_t *ret, struct berth_error **err)
 {
-        struct runtime_context ctx = { .state_root = sh->runtime_root };
+        struct runtime_context ctx = {.state_root = sh->runtime_root};
         _cleanup_free_ char *pidf = xasprintf("%s/" HEALTH_PID_FILE, sh->run_dir), *buf = NULL;
-        struct runtime_exec_options o = { .args = sh->health->args, .detach = true, .pid_file = pidf };
+        struct runtime_exec_options o = {.args = sh->health->args, .detach = true, .pid_file = pidf};
         _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         int status, r;
         size_t len;
@@ -285,7 +287,8 @@ static void probe_start(struct shim *sh)
                 probe_result(sh, -1, strerror(errno));
                 return;
         }
-        r = sh->ext_runtime ? probe_spawn_external(sh, p[1], &pid, &e) : probe_spawn_builtin(sh, p[1], &pid, &e);
+        r = sh->ext_runtime ? probe_spawn_external(sh, p[1], &pid, &e)
+                            : probe_spawn_builtin(sh, p[1], &pid, &e);
         close(p[1]);
         if (r < 0) {
                 close(p[0]);
@@ -368,9 +371,9 @@ static void edit_result(struct shim *sh, json_t *health, void *data)
                 log = json_array();
                 json_object_set_new(health, "Log", log);
         }
-        json_array_append_new(log, json_pack("{s:s,s:s,s:i,s:o}", "Start", h->probe_start ? h->probe_start : end,
-                                             "End", end, "ExitCode", res->exit_code, "Output",
-                                             output_json(res->output)));
+        json_array_append_new(log, json_pack("{s:s,s:s,s:i,s:o}", "Start",
+                                             h->probe_start ? h->probe_start : end, "End", end, "ExitCode",
+                                             res->exit_code, "Output", output_json(res->output)));
         while (json_array_size(log) > HEALTH_MAX_LOG)
                 json_array_remove(log, 0);
         if (res->exit_code == 0) {
@@ -390,7 +393,8 @@ static void unhealthy_restart(struct shim *sh)
 {
         json_t *rp = json_object_get(json_object_get(sh->c->record, "HostConfig"), "RestartPolicy");
         const char *name = json_string_value(json_object_get(rp, "Name"));
-        const char *ss = json_string_value(json_object_get(json_object_get(sh->c->record, "Config"), "StopSignal"));
+        const char *ss =
+            json_string_value(json_object_get(json_object_get(sh->c->record, "Config"), "StopSignal"));
         json_t *t = json_object_get(json_object_get(sh->c->record, "Config"), "StopTimeout");
         int sig = ss && *ss ? runtime_signal_parse(ss) : SIGTERM;
         int timeout = json_is_integer(t) ? (int)json_integer_value(t) : 10;
@@ -410,8 +414,8 @@ static void probe_result(struct shim *sh, int exit_code, const char *output)
         struct shim_health *h = sh->health;
         int64_t ran_ns = (shim_now_ms() - h->started_at) * 1000000LL;
         const char *before = json_string_value(
-                json_object_get(json_object_get(json_object_get(sh->c->record, "State"), "Health"), "Status"));
-        struct result res = { .exit_code = exit_code, .output = output, .count_failure = true };
+            json_object_get(json_object_get(json_object_get(sh->c->record, "State"), "Health"), "Status"));
+        struct result res = {.exit_code = exit_code, .output = output, .count_failure = true};
 
         /* During the start period a failure does not count, until a first success. */
         if (ran_ns < h->start_period_ns && (!before || streq(before, "starting")))
@@ -474,8 +478,8 @@ void shim_health_pollfds(struct shim *sh, struct pollfd p[2])
 {
         struct shim_health *h = sh->health;
 
-        p[0] = (struct pollfd){ .fd = h ? h->timer_fd : -1, .events = POLLIN };
-        p[1] = (struct pollfd){ .fd = h ? h->out_fd : -1, .events = POLLIN };
+        p[0] = (struct pollfd){.fd = h ? h->timer_fd : -1, .events = POLLIN};
+        p[1] = (struct pollfd){.fd = h ? h->out_fd : -1, .events = POLLIN};
 }
 
 void shim_health_events(struct shim *sh, const struct pollfd p[2])

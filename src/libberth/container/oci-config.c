@@ -516,8 +516,8 @@ static int add_init(struct oci_build *b, json_t *spec, struct berth_error **err)
                 return berth_err_msg(err, ENOENT, "--init: berth-init not found next to the berth binary "
                                                   "(set BERTH_INIT)");
         json_array_append_new(json_object_get(spec, "mounts"),
-                              json_pack("{s:s,s:s,s:s,s:[s,s,s,s]}", "destination", BERTH_INIT_PATH, "type", "bind",
-                                        "source", path, "options", "bind", "ro", "nosuid", "nodev"));
+                              json_pack("{s:s,s:s,s:s,s:[s,s,s,s]}", "destination", BERTH_INIT_PATH, "type",
+                                        "bind", "source", path, "options", "bind", "ro", "nosuid", "nodev"));
         json_array_insert_new(args, 0, json_string("--"));
         json_array_insert_new(args, 0, json_string(BERTH_INIT_PATH));
         return 0;
