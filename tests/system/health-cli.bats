@@ -236,3 +236,21 @@ PY
         run b inspect -f '{{json .State.Health}}' imgnone
         [[ "$output" == "null" || "$output" == "" || "$output" == "<no value>" ]] || fail "health: $output"
 }
+
+@test "health: a paused container is not probed; probes resume after unpause" {
+        b run -d --name pz --health-cmd true --health-interval 200ms busybox sleep 60 >/dev/null
+        wait_health pz healthy 5
+        b pause pz >/dev/null
+        sleep 0.5
+        local before after
+        before=$(b inspect -f '{{range .State.Health.Log}}{{.End}} {{end}}' pz)
+        sleep 1
+        after=$(b inspect -f '{{range .State.Health.Log}}{{.End}} {{end}}' pz)
+        [ "$before" = "$after" ] || fail "probed while paused: $before / $after"
+        b unpause pz >/dev/null
+        sleep 1
+        after=$(b inspect -f '{{range .State.Health.Log}}{{.End}} {{end}}' pz)
+        [ "$before" != "$after" ] || fail "no probe after unpause"
+        run health pz
+        assert_output healthy
+}
