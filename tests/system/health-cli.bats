@@ -189,6 +189,13 @@ wait_health() {
         assert_status 3
         run b run --rm --init busybox sh -c 'kill -9 $$'
         assert_status 137
+        # `stop`: sleep as PID 1 would ignore SIGTERM and wait for the SIGKILL; under berth-init it dies at once.
+        b run -d --name st --init busybox sleep 60 >/dev/null
+        local t0=$SECONDS
+        b stop -t 20 st >/dev/null
+        [ $((SECONDS - t0)) -lt 10 ] || fail "stop took $((SECONDS - t0)) s"
+        run b inspect -f '{{.State.ExitCode}}' st
+        assert_output 143
 }
 
 @test "health: with another OCI runtime (crun) the probe is its exec" {
