@@ -32,6 +32,13 @@ __attribute__((noreturn)) static void run_child(char **argv, const sigset_t *old
 {
         int e;
 
+        /*
+         * With a terminal (-t): the command gets its own process group in the foreground, so a ^C
+         * reaches it once (from the terminal), not twice (from the terminal and forwarded by us).
+         * SIGTTOU is still blocked here, which lets a background group take the terminal.
+         */
+        if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() && setpgid(0, 0) == 0)
+                (void)tcsetpgrp(STDIN_FILENO, getpid());
         sigprocmask(SIG_SETMASK, old, NULL);
         execvp(argv[0], argv);
         e = errno;

@@ -189,6 +189,9 @@ wait_health() {
         assert_status 3
         run b run --rm --init busybox sh -c 'kill -9 $$'
         assert_status 137
+        # With -t the command is the terminal's foreground group (pid, pgrp, tpgid): ^C reaches it once.
+        run b run --rm -t --init busybox sh -c 'cut -d" " -f1,5,8 /proc/$$/stat' </dev/null
+        assert_output $'2 2 2\r'
         # `stop`: sleep as PID 1 would ignore SIGTERM and wait for the SIGKILL; under berth-init it dies at once.
         b run -d --name st --init busybox sleep 60 >/dev/null
         local t0=$SECONDS
