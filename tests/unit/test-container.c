@@ -24,6 +24,25 @@
 static char tmp[] = "/var/tmp/test-container-XXXXXX";
 static struct store *st;
 
+/* "hc:1": base:1's layer with a HEALTHCHECK in its config (import has no HEALTHCHECK change). */
+static int image_with_healthcheck(struct image *base)
+{
+        _cleanup_json_ json_t *cfg = json_deep_copy(base->config);
+        json_t *layer = json_array_get(json_object_get(base->manifest, "layers"), 0);
+        struct image_layer_desc d = { .size = (uint64_t)json_integer_value(json_object_get(layer, "size")),
+                                      .media_type = MEDIA_OCI_LAYER };
+        int r;
+
+        snprintf(d.digest, sizeof(d.digest), "%s", json_string_value(json_object_get(layer, "digest")));
+        snprintf(d.diff_id, sizeof(d.diff_id), "%s", base->diff_ids[0]);
+        json_object_set_new(json_object_get(cfg, "config"), "Healthcheck",
+                            json_pack("{s:[s,s],s:I,s:i}", "Test", "CMD", "true", "Interval",
+                                      (json_int_t)30000000000LL, "Retries", 7));
+        r = image_create(st, cfg, &d, 1, "hc:1", NULL, NULL);
+        image_free(base);
+        return r;
+}
+
 static int setup(void)
 {
         _cleanup_free_ char *root = NULL, *run = NULL, *tar = NULL, *cmd = NULL;
@@ -43,8 +62,7 @@ static int setup(void)
         fd = open(tar, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || image_import(st, fd, &o, &img, NULL) < 0)
                 return -1;
-        image_free(img);
-        return 0;
+        return image_with_healthcheck(img);
 }
 
 static struct container *create(const char *name, const char *config_json, struct berth_error **err)
@@ -88,6 +106,21 @@ TEST(entrypoint_override_drops_image_cmd)
         ASSERT_STREQ(json_string_value(json_object_get(c->record, "Path")), "cat");
         ASSERT_EQ(json_array_size(json_object_get(c->record, "Args")), 0);
         ASSERT_TRUE(strchr(c->name, '_') != NULL);
+}
+
+TEST(healthcheck_merges_field_by_field)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_container_ struct container *c = NULL;
+        json_t *hc;
+
+        c = create(NULL, "{\"Image\":\"hc:1\",\"Healthcheck\":{\"Interval\":1000000000}}", &err);
+        if (!c)
+                TAP_FAIL("create: %s", err ? err->msg : "?");
+        hc = json_object_get(json_object_get(c->record, "Config"), "Healthcheck");
+        ASSERT_STREQ(json_string_value(json_array_get(json_object_get(hc, "Test"), 1)), "true");
+        ASSERT_EQ(json_integer_value(json_object_get(hc, "Interval")), 1000000000);
+        ASSERT_EQ(json_integer_value(json_object_get(hc, "Retries")), 7);
 }
 
 TEST(lookup_by_id_prefix_and_name)
@@ -173,7 +206,7 @@ TEST(list_newest_first)
         size_t n = 0;
 
         ASSERT_OK(container_list(st, &list, &n, &err));
-        ASSERT_EQ(n, 2);
+        ASSERT_EQ(n, 3);
         ASSERT_TRUE(strcmp(json_string_value(json_object_get(list[0]->record, "Created")),
                            json_string_value(json_object_get(list[1]->record, "Created"))) >= 0);
         container_list_free(list, n);
@@ -189,6 +222,7 @@ int main(void)
         }
         RUN(create_merges_image_config);
         RUN(entrypoint_override_drops_image_cmd);
+        RUN(healthcheck_merges_field_by_field);
         RUN(lookup_by_id_prefix_and_name);
         RUN(taken_name_is_refused_with_dockers_message);
         RUN(name_claim_is_atomic);

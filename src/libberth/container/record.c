@@ -10,6 +10,30 @@
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
 
+/*
+ * Docker merges the health check field by field: `--health-interval 1s` on an
+ * image with a HEALTHCHECK keeps the image's test and changes the interval.
+ */
+static void merge_healthcheck(json_t *cfg, json_t *img)
+{
+        static const char *const fields[] = { "Interval", "Timeout", "StartPeriod", "StartInterval", "Retries" };
+        json_t *hc = json_object_get(cfg, "Healthcheck");
+
+        if (!json_is_object(img))
+                return;
+        if (!json_is_object(hc)) {
+                json_object_set_new(cfg, "Healthcheck", json_deep_copy(img));
+                return;
+        }
+        if (!json_array_size(json_object_get(hc, "Test")) && json_object_get(img, "Test"))
+                json_object_set(hc, "Test", json_object_get(img, "Test"));
+        for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+                json_t *v = json_object_get(hc, fields[i]), *iv = json_object_get(img, fields[i]);
+                if ((!v || (json_is_integer(v) && json_integer_value(v) == 0)) && iv)
+                        json_object_set(hc, fields[i], iv);
+        }
+}
+
 /* The request wins; the image fills what the request leaves empty (Docker's merge). */
 static void merge_from_image(json_t *cfg, json_t *img)
 {
@@ -61,8 +85,7 @@ static void merge_from_image(json_t *cfg, json_t *img)
                 if (!json_array_size(json_object_get(cfg, "Cmd")))
                         json_object_set(cfg, "Cmd", json_object_get(img, "Cmd") ?: json_null());
         }
-        if (!json_object_get(cfg, "Healthcheck") && json_object_get(img, "Healthcheck"))
-                json_object_set(cfg, "Healthcheck", json_object_get(img, "Healthcheck"));
+        merge_healthcheck(cfg, json_object_get(img, "Healthcheck"));
 }
 
 static void path_and_args(json_t *cfg, json_t *record)
