@@ -2,12 +2,14 @@
 /* `ps`, `inspect` (containers), `port`, `top`, `stats`: what docker shows about containers. */
 #include <errno.h>
 #include <fnmatch.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -539,15 +541,52 @@ static struct runtime_context runtime_ctx(struct store *s, char **buf)
         return (struct runtime_context){.state_root = *buf};
 }
 
+/* Runs ps with the user's arguments as its argv (never through a shell: they are the user's words, not
+ * a command line) and returns a stream on its stdout; *pid is the child to reap. */
+static FILE *top_spawn_ps(char **user_args, pid_t *pid)
+{
+        _cleanup_strv_ char **argv = NULL;
+        int fds[2];
+        FILE *f;
+
+        argv = strv_push(argv, "ps");
+        if (!user_args[0])
+                argv = strv_push(argv, "-ef");
+        for (char **a = user_args; *a; a++)
+                argv = strv_push(argv, *a);
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return NULL;
+        fflush(stdout);
+        *pid = fork();
+        if (*pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                return NULL;
+        }
+        if (*pid == 0) {
+                if (dup2(fds[1], STDOUT_FILENO) < 0)
+                        _exit(127);
+                execvp("ps", argv);
+                fprintf(stderr, "ps: %s\n", strerror(errno));
+                _exit(127);
+        }
+        close(fds[1]);
+        f = fdopen(fds[0], "re");
+        if (!f)
+                close(fds[0]);
+        return f;
+}
+
 int cmd_container_top(struct cli_context *ctx, struct cli_args *args)
 {
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_store_ struct store *s = NULL;
         _cleanup_container_ struct container *c = NULL;
-        _cleanup_free_ char *root = NULL, *line = NULL, *cmd = NULL;
+        _cleanup_free_ char *root = NULL, *line = NULL;
         _cleanup_free_ pid_t *pids = NULL;
         struct runtime_context rc;
         size_t n = 0, cap = 0;
+        pid_t child = -1;
         FILE *p;
         bool first = true;
 
@@ -558,17 +597,9 @@ int cmd_container_top(struct cli_context *ctx, struct cli_args *args)
         rc = runtime_ctx(s, &root);
         if (runtime_ps(&rc, c->id, &pids, &n, &err) < 0)
                 return cli_fail(ctx, err);
-        cmd = xstrdup("ps -ef");
-        for (char **a = cli_argv(args) + 1; *a; a++) {
-                char *x = xasprintf("%s %s", first ? "ps" : cmd, *a);
-                free(cmd);
-                cmd = x;
-                first = false;
-        }
-        p = popen(cmd, "re");
+        p = top_spawn_ps(cli_argv(args) + 1, &child);
         if (!p)
                 return cli_failf(ctx, "ps: %s", strerror(errno));
-        first = true;
         while (getline(&line, &cap, p) >= 0) {
                 char *tok;
                 long pid;
@@ -584,7 +615,9 @@ int cmd_container_top(struct cli_context *ctx, struct cli_args *args)
                         if (pids[i] == pid)
                                 fputs(line, stdout);
         }
-        pclose(p);
+        fclose(p);
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+                ;
         return CLI_EXIT_OK;
 }
 

