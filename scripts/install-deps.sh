@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 BUILD_PKGS="meson ninja-build pkg-config gcc clang libc6-dev libjansson-dev libseccomp-dev libcap-dev
         libclang-rt-14-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libcurl4-openssl-dev
-        python3"
+        libmnl-dev libnftables-dev python3"
 TEST_PKGS="bats busybox-static jq util-linux iproute2 procps debootstrap hyperfine coreutils xz-utils zstd
         bzip2 python3"
 PEER_PKGS="crun runc podman docker.io skopeo umoci"
