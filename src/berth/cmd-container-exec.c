@@ -92,6 +92,52 @@ static char *resolve_user(struct store *s, const struct container *c, const char
         return gid >= 0 ? xasprintf("%ld:%ld", uid, gid) : xasprintf("%ld", uid);
 }
 
+/* --runtime crun (any OCI runtime binary): its own `exec`, which both crun and runc spell the same way. The
+ * CLI becomes it, so the command's exit status is ours. */
+static int exec_external(struct cli_context *ctx, struct store *s, struct container *c, struct cli_args *args,
+                         char **env, const char *user, char **caps)
+{
+        const char *rt = container_external_runtime(c), *cwd = cli_string(args, "workdir");
+        _cleanup_free_ char *root = container_external_runtime_root(s, rt);
+        _cleanup_strv_ char **argv = strv_push(strv_push(strv_push(strv_push(NULL, rt), "--root"), root), "exec");
+
+        if (cli_bool(args, "tty"))
+                argv = strv_push(argv, "--tty");
+        if (cli_bool(args, "detach"))
+                argv = strv_push(argv, "--detach");
+        if (cwd && *cwd)
+                argv = strv_push(strv_push(argv, "--cwd"), cwd);
+        /* crun replaces the process environment with the --env given: the container's first, as docker's, and
+         * docker's PATH when neither sets one (the one the container's config.json has). */
+        if (env) {
+                json_t *cenv = json_object_get(json_object_get(c->record, "Config"), "Env"), *v;
+                bool path = false;
+                size_t i;
+                json_array_foreach (cenv, i, v)
+                        path |= json_is_string(v) && strncmp(json_string_value(v), "PATH=", 5) == 0;
+                for (char **e = env; *e; e++)
+                        path |= strncmp(*e, "PATH=", 5) == 0;
+                if (!path)
+                        argv = strv_push(strv_push(argv, "--env"),
+                                         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                json_array_foreach (cenv, i, v)
+                        if (json_is_string(v))
+                                argv = strv_push(strv_push(argv, "--env"), json_string_value(v));
+        }
+        for (char **e = env; e && *e; e++)
+                argv = strv_push(strv_push(argv, "--env"), *e);
+        if (user)
+                argv = strv_push(strv_push(argv, "--user"), user);
+        for (char **k = caps; k && *k; k++)
+                argv = strv_push(strv_push(argv, "--cap"), *k);
+        argv = strv_push(argv, c->id);
+        for (char **a = cli_argv(args) + 1; *a; a++)
+                argv = strv_push(argv, *a);
+        fflush(stdout);
+        execvp(rt, argv);
+        return cli_failf(ctx, "exec %s: %s", rt, strerror(errno));
+}
+
 int cmd_container_exec(struct cli_context *ctx, struct cli_args *args)
 {
         _cleanup_error_ struct berth_error *err = NULL;
@@ -123,6 +169,16 @@ int cmd_container_exec(struct cli_context *ctx, struct cli_args *args)
                 for (size_t i = 0; all[i]; i++)
                         caps = strv_push(caps, all[i]);
         }
+        if (!cli_bool(args, "interactive") && !cli_bool(args, "detach")) {
+                /* Without -i the command gets no stdin, as docker's exec. */
+                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (null >= 0) {
+                        dup2(null, STDIN_FILENO);
+                        close(null);
+                }
+        }
+        if (container_external_runtime(c))
+                return exec_external(ctx, s, c, args, env, user, caps);
         root = xasprintf("%s/runtime", s->runroot);
         rc = (struct runtime_context){.state_root = root};
         struct runtime_exec_options o = {
@@ -134,14 +190,6 @@ int cmd_container_exec(struct cli_context *ctx, struct cli_args *args)
             .caps = caps,
             .detach = cli_bool(args, "detach"),
         };
-        if (!cli_bool(args, "interactive") && !o.detach) {
-                /* Without -i the command gets no stdin, as docker's exec. */
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (null >= 0) {
-                        dup2(null, STDIN_FILENO);
-                        close(null);
-                }
-        }
         if (runtime_exec(&rc, c->id, &o, &status, &err) < 0) {
                 fprintf(stderr, "berth: %s\n", err->msg);
                 return ctr_start_error_status(err) == CLI_EXIT_ENGINE ? CLI_EXIT_FAILURE

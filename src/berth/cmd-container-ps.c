@@ -19,6 +19,7 @@
 #include "base/xalloc.h"
 #include "cmd-container.h"
 #include "cmd-image.h"
+#include "container/supervisor.h"
 #include "engine.h"
 #include "format.h"
 #include "runtime/runtime.h"
@@ -577,6 +578,63 @@ static FILE *top_spawn_ps(char **user_args, pid_t *pid)
         return f;
 }
 
+/* --runtime crun (any OCI runtime binary): its `ps --format json ID`, a JSON array of host pids (runc's and
+ * crun's common contract). */
+static int top_external_pids(struct store *s, const struct container *c, pid_t **ret, size_t *ret_n,
+                             struct berth_error **err)
+{
+        const char *rt = container_external_runtime(c);
+        _cleanup_free_ char *root = container_external_runtime_root(s, rt), *out = NULL;
+        const char *argv[] = {rt, "--root", root, "ps", "--format", "json", c->id, NULL};
+        json_t *arr;
+        size_t len = 0, cap = 0;
+        int fds[2], status = 0;
+        ssize_t k;
+        pid_t child;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return berth_err(err, errno, "pipe");
+        child = fork();
+        if (child < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                return berth_err(err, errno, "fork");
+        }
+        if (child == 0) {
+                if (dup2(fds[1], STDOUT_FILENO) < 0)
+                        _exit(127);
+                execvp(rt, (char *const *)argv);
+                _exit(127);
+        }
+        close(fds[1]);
+        for (;;) {
+                if (len + 4096 > cap)
+                        out = xrealloc(out, cap = cap * 2 + 4096);
+                k = read(fds[0], out + len, cap - len - 1);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                len += (size_t)k;
+        }
+        close(fds[0]);
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        out = out ? out : xstrdup("");
+        out[len] = 0;
+        arr = json_loads(out, 0, NULL);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !json_is_array(arr)) {
+                json_decref(arr);
+                return berth_err_msg(err, EIO, "%s ps %s failed", rt, c->id);
+        }
+        *ret = xmalloc((json_array_size(arr) + 1) * sizeof(pid_t));
+        *ret_n = json_array_size(arr);
+        for (size_t i = 0; i < *ret_n; i++)
+                (*ret)[i] = (pid_t)json_integer_value(json_array_get(arr, i));
+        json_decref(arr);
+        return 0;
+}
+
 int cmd_container_top(struct cli_context *ctx, struct cli_args *args)
 {
         _cleanup_error_ struct berth_error *err = NULL;
@@ -595,7 +653,8 @@ int cmd_container_top(struct cli_context *ctx, struct cli_args *args)
         if (ctr_status(s, c) != CONTAINER_RUNNING && ctr_status(s, c) != CONTAINER_PAUSED)
                 return cli_failf(ctx, "container %s is not running", c->id);
         rc = runtime_ctx(s, &root);
-        if (runtime_ps(&rc, c->id, &pids, &n, &err) < 0)
+        if (container_external_runtime(c) ? top_external_pids(s, c, &pids, &n, &err) < 0
+                                          : runtime_ps(&rc, c->id, &pids, &n, &err) < 0)
                 return cli_fail(ctx, err);
         p = top_spawn_ps(cli_argv(args) + 1, &child);
         if (!p)

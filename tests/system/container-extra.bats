@@ -105,3 +105,52 @@ shims_of_root() {
         run b top topc -ef ";touch $TEST_TMP/pwned"
         [ ! -e "$TEST_TMP/pwned" ] || fail "the arguments went through a shell"
 }
+
+# ---- --runtime: another OCI runtime binary
+
+# crun and runc state of this test's runroot: no container left.
+assert_runtime_empty() {
+        local rt=$1 left
+        left=$("$rt" --root "$BERTH_RUNROOT/runtime-$(basename "$rt")" list -q 2>/dev/null || true)
+        [ -z "$left" ] || fail "$rt still knows: $left"
+        ! grep -F " $BERTH_ROOT/" /proc/self/mountinfo || fail "mounts left under $BERTH_ROOT"
+}
+
+@test "--runtime crun and runc: run --rm, exit codes, -d, exec, top, stop, rm" {
+        local rt id
+        command -v crun >/dev/null || berth_skip "no crun"
+        command -v runc >/dev/null || berth_skip "no runc"
+        ensure_crun_cgroups
+        for rt in crun runc; do
+                run b run --rm --runtime "$rt" busybox echo ok
+                assert_status 0
+                assert_output ok
+                run b run --rm --runtime "$rt" busybox sh -c 'exit 3'
+                assert_status 3
+                run b ps -a -q
+                assert_output ''
+                id=$(b run -d --runtime "$rt" --name "d$rt" busybox sleep 300)
+                run b inspect -f '{{.HostConfig.Runtime}} {{.State.Running}}' "d$rt"
+                assert_output "$rt true"
+                run "$rt" --root "$BERTH_RUNROOT/runtime-$rt" state "$id"
+                assert_status 0
+                [[ "$output" == *'"status": "running"'* ]] || fail "$rt state: $output"
+                run b exec -e FOO=bar -w /tmp -u nobody "d$rt" sh -c 'echo $FOO $(pwd) $(id -u)'
+                assert_status 0
+                assert_output 'bar /tmp 65534'
+                run b exec "d$rt" sh -c 'exit 5'
+                assert_status 5
+                run b top "d$rt"
+                assert_status 0
+                assert_line_match 'sleep 300$'
+                run b stop -t 1 "d$rt"
+                assert_status 0
+                run b ps -a --format '{{.Names}} {{.Status}}'
+                assert_line_match "^d$rt Exited \\(137\\) "
+                run b rm "d$rt"
+                assert_status 0
+                assert_runtime_empty "$rt"
+        done
+        run b run --rm --runtime /no/such/runtime busybox true
+        [ "$status" -ne 0 ] || fail "a missing runtime ran"
+}
