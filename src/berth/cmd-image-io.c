@@ -11,6 +11,7 @@
 #include <unistd.h>
 #ifdef HAVE_LIBCURL
 #include <curl/curl.h>
+#include <dlfcn.h>
 #endif
 
 #include "base/cleanup.h"
@@ -63,32 +64,62 @@ static size_t curl_write_fd(char *ptr, size_t size, size_t n, void *userdata)
         return write_all(*(int *)userdata, ptr, size * n) < 0 ? 0 : size * n;
 }
 
-static int download(const char *url, int fd, struct berth_error **err)
+/*
+ * libcurl is loaded only when a URL is imported: linked, it and its ~30
+ * dependencies (gnutls, krb5, ldap, ...) cost every berth command ~6 ms of
+ * dynamic loading, `run` included (docs: issue 4, Performance).
+ */
+struct curl_fns {
+        CURL *(*init)(void);
+        CURLcode (*setopt)(CURL *, CURLoption, ...);
+        CURLcode (*perform)(CURL *);
+        CURLcode (*getinfo)(CURL *, CURLINFO, ...);
+        void (*cleanup)(CURL *);
+        const char *(*strerror)(CURLcode);
+};
+
+static bool curl_load(struct curl_fns *f)
+{
+        void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+
+        if (!h)
+                return false;
+        /* Never closed: the process is short-lived and libcurl keeps global state. */
+        *(void **)&f->init = dlsym(h, "curl_easy_init");
+        *(void **)&f->setopt = dlsym(h, "curl_easy_setopt");
+        *(void **)&f->perform = dlsym(h, "curl_easy_perform");
+        *(void **)&f->getinfo = dlsym(h, "curl_easy_getinfo");
+        *(void **)&f->cleanup = dlsym(h, "curl_easy_cleanup");
+        *(void **)&f->strerror = dlsym(h, "curl_easy_strerror");
+        return f->init && f->setopt && f->perform && f->getinfo && f->cleanup && f->strerror;
+}
+
+static int download_curl(const struct curl_fns *f, const char *url, int fd, struct berth_error **err)
 {
         char errbuf[CURL_ERROR_SIZE] = "";
-        CURL *c = curl_easy_init();
+        CURL *c = f->init();
         long code = 0;
         CURLcode rc;
 
         if (!c)
                 return berth_err_msg(err, ENOMEM, "cannot initialise libcurl");
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_write_fd);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &fd);
-        rc = curl_easy_perform(c);
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        curl_easy_cleanup(c);
+        f->setopt(c, CURLOPT_URL, url);
+        f->setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        f->setopt(c, CURLOPT_FAILONERROR, 1L);
+        f->setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+        f->setopt(c, CURLOPT_WRITEFUNCTION, curl_write_fd);
+        f->setopt(c, CURLOPT_WRITEDATA, &fd);
+        rc = f->perform(c);
+        f->getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        f->cleanup(c);
         if (rc != CURLE_OK)
-                return berth_err_msg(err, EIO, "Get \"%s\": %s", url,
-                                     *errbuf ? errbuf : curl_easy_strerror(rc));
+                return berth_err_msg(err, EIO, "Get \"%s\": %s", url, *errbuf ? errbuf : f->strerror(rc));
         return 0;
 }
-#else
+#endif
+
 /* Without libcurl, curl(1) streams the body into fd. */
-static int download(const char *url, int fd, struct berth_error **err)
+static int download_exec(const char *url, int fd, struct berth_error **err)
 {
         int status;
         pid_t pid = fork();
@@ -111,7 +142,17 @@ static int download(const char *url, int fd, struct berth_error **err)
                                      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         return 0;
 }
+
+static int download(const char *url, int fd, struct berth_error **err)
+{
+#ifdef HAVE_LIBCURL
+        struct curl_fns f;
+
+        if (curl_load(&f))
+                return download_curl(&f, url, fd, err);
 #endif
+        return download_exec(url, fd, err);
+}
 
 /* The fd to import from: stdin for "-", the file, or a temp file holding the URL's body. */
 static int import_source_fd(const char *src, int *ret, struct berth_error **err)
