@@ -34,7 +34,7 @@ static uint32_t ip(const char *s)
 
 static struct ipam_subnet cidr(const char *s)
 {
-        struct ipam_subnet sub = { 0 };
+        struct ipam_subnet sub = {0};
 
         if (ipam_parse_cidr(s, &sub, NULL) < 0)
                 abort();
@@ -78,6 +78,14 @@ TEST(test_overlap)
         ASSERT_TRUE(ipam_subnets_overlap(&d, &c));
         ASSERT_TRUE(!ipam_subnets_overlap(&d, &e));
         ASSERT_TRUE(ipam_subnets_overlap(&a, &a));
+        {
+                _cleanup_error_ struct berth_error *err = NULL;
+                struct ipam_subnet taken[] = {c, e};
+
+                ASSERT_OK(ipam_check_overlap(&a, taken, 2, &err));
+                ASSERT_EQ(ipam_check_overlap(&d, taken, 2, &err), -EEXIST);
+                ASSERT_STREQ(err->msg, "Pool overlaps with other one on this address space");
+        }
 }
 
 TEST(test_order_and_exhaustion)
@@ -215,7 +223,7 @@ TEST(test_pick_subnet)
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_free_ struct ipam_subnet *routes = NULL;
         struct ipam_subnet pool = cidr("10.64.0.0/14"), got;
-        struct ipam_subnet taken[] = { cidr("10.64.0.0/16"), cidr("10.65.3.0/24") };
+        struct ipam_subnet taken[] = {cidr("10.64.0.0/16"), cidr("10.65.3.0/24")};
         size_t n = 0;
 
         ASSERT_OK(ipam_pick_subnet(&pool, 16, taken, 2, &got, &err));
@@ -232,6 +240,12 @@ TEST(test_pick_subnet)
         ASSERT_OK(ipam_host_routes(&routes, &n, &err));
         for (size_t i = 0; i < n; i++)
                 ASSERT_TRUE(routes[i].prefix > 0 && (routes[i].net & ~ipam_netmask(routes[i].prefix)) == 0);
+        /* Picking with the host's routes: the result overlaps none of them nor `taken`. */
+        pool = cidr("10.0.0.0/8");
+        taken[0] = cidr("10.66.0.0/16");
+        ASSERT_OK(ipam_pick_subnet_host(&pool, 16, taken, 1, &got, &err));
+        ASSERT_TRUE(ipam_subnets_overlap(&pool, &got) && !ipam_subnets_overlap(&got, &taken[0]));
+        ASSERT_OK(ipam_check_overlap(&got, routes, n, &err));
 }
 
 int main(void)

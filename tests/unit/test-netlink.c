@@ -25,6 +25,7 @@
 #include "base/cleanup.h"
 #include "base/error.h"
 #include "base/fs-util.h"
+#include "network/ipam.h"
 #include "network/netlink.h"
 #include "tap.h"
 
@@ -33,7 +34,7 @@ static struct netlink nl1 = NETLINK_INIT, nl2 = NETLINK_INIT;
 
 static struct in_addr addr(const char *s)
 {
-        struct in_addr a = { 0 };
+        struct in_addr a = {0};
 
         inet_pton(AF_INET, s, &a);
         return a;
@@ -55,7 +56,7 @@ static int socket_in(int nsfd, int type)
 
 static int bind_to(int s, const char *ip, int port)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = addr(ip) };
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = addr(ip)};
 
         return bind(s, (struct sockaddr *)&sa, sizeof(sa));
 }
@@ -64,11 +65,11 @@ static int bind_to(int s, const char *ip, int port)
 static ssize_t udp_exchange(int tx, const char *ip, int port, int rx, char *buf, size_t len,
                             struct sockaddr_in *from)
 {
-        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = addr(ip) };
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = addr(ip)};
         socklen_t fl = sizeof(*from);
 
         for (int i = 0; i < 50; i++) {
-                struct pollfd p = { .fd = rx, .events = POLLIN };
+                struct pollfd p = {.fd = rx, .events = POLLIN};
                 if (sendto(tx, "ping", 4, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
                         return -errno;
                 if (poll(&p, 1, 100) == 1)
@@ -80,7 +81,7 @@ static ssize_t udp_exchange(int tx, const char *ip, int port, int rx, char *buf,
 static unsigned link_flags(int nsfd, const char *name)
 {
         _cleanup_close_ int s = socket_in(nsfd, SOCK_DGRAM);
-        struct ifreq ifr = { 0 };
+        struct ifreq ifr = {0};
 
         strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
         if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
@@ -111,7 +112,7 @@ TEST(test_bridge)
         ASSERT_STREQ(err->msg, "create bridge `br-test`: File exists");
         berth_error_freep(&err);
         ASSERT_TRUE(link_flags(ns1_fd, "br-test") & IFF_UP); /* created up */
-        ASSERT_TRUE(link_flags(ns2_fd, "br-test") == 0); /* not in ns2 */
+        ASSERT_TRUE(link_flags(ns2_fd, "br-test") == 0);     /* not in ns2 */
         ASSERT_OK(netlink_addr_add(&nl1, "br-test", addr("10.66.0.1"), 24, &err));
         ASSERT_OK(netlink_addr_add(&nl1, "br-test", addr("10.99.0.1"), 24, &err));
         ASSERT_EQ(netlink_addr_add(&nl1, "br-test", addr("10.66.0.1"), 24, &err), -EEXIST);
@@ -121,12 +122,24 @@ TEST(test_bridge)
         ASSERT_STREQ(err->msg, "add address: link `nope0`: No such device");
 }
 
+/* ipam reads the routes of its own namespace: in ns1 that is exactly what test_bridge added. */
+TEST(test_ipam_avoids_routes)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        struct ipam_subnet pool = {.net = 0x0a420000, .prefix = 16}, got;
+        struct ipam_subnet taken = {.net = 0x0a420100, .prefix = 24};
+
+        ASSERT_OK(ipam_pick_subnet_host(&pool, 24, &taken, 1, &got, &err));
+        ASSERT_EQ(got.net, 0x0a420200); /* 10.66.0/24 is br-test's route, 10.66.1/24 is taken */
+        ASSERT_EQ(got.prefix, 24);
+}
+
 TEST(test_veth)
 {
         _cleanup_error_ struct berth_error *err = NULL;
-        static const uint8_t mac[6] = { 0x02, 0x42, 0x0a, 0x42, 0x00, 0x02 };
+        static const uint8_t mac[6] = {0x02, 0x42, 0x0a, 0x42, 0x00, 0x02};
         _cleanup_close_ int s = -EBADF;
-        struct ifreq ifr = { .ifr_name = "eth0" };
+        struct ifreq ifr = {.ifr_name = "eth0"};
 
         ASSERT_OK(netlink_veth_create(&nl1, "veth-t0", "eth0", ns2_fd, 0, &err));
         ASSERT_TRUE(netlink_link_index(&nl1, "veth-t0", NULL) > 0);
@@ -179,7 +192,8 @@ TEST(test_tcp_exchange)
         _cleanup_close_ int l2 = socket_in(ns2_fd, SOCK_STREAM);
         _cleanup_close_ int c1 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         _cleanup_close_ int a2 = -EBADF;
-        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(7000), .sin_addr = addr("10.66.0.2") };
+        struct sockaddr_in to = {
+            .sin_family = AF_INET, .sin_port = htons(7000), .sin_addr = addr("10.66.0.2")};
         char buf[8] = "";
 
         ASSERT_TRUE(l2 >= 0 && c1 >= 0);
@@ -246,6 +260,7 @@ static int run_all(void)
 {
         RUN(test_open_and_index);
         RUN(test_bridge);
+        RUN(test_ipam_avoids_routes);
         RUN(test_veth);
         RUN(test_udp_through_bridge);
         RUN(test_udp_via_default_route);

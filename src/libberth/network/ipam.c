@@ -106,6 +106,16 @@ bool ipam_subnets_overlap(const struct ipam_subnet *a, const struct ipam_subnet 
         return (a->net & ipam_netmask(p)) == (b->net & ipam_netmask(p));
 }
 
+int ipam_check_overlap(const struct ipam_subnet *s, const struct ipam_subnet *taken, size_t n_taken,
+                       struct berth_error **err)
+{
+        for (size_t i = 0; i < n_taken; i++)
+                if (ipam_subnets_overlap(s, &taken[i]))
+                        return berth_err_msg(err, EEXIST,
+                                             "Pool overlaps with other one on this address space");
+        return 0;
+}
+
 /* --- the allocation file ------------------------------------------------- */
 
 static int ipam_lock(const char *path, int *ret_fd, struct berth_error **err)
@@ -276,7 +286,8 @@ static int ipam_del_owner(json_t *alloc, const void *arg)
         json_t *v, *tmp;
         int n = 0;
 
-        json_object_foreach_safe(alloc, tmp, key, v) {
+        json_object_foreach_safe(alloc, tmp, key, v)
+        {
                 if (json_is_string(v) && streq(json_string_value(v), (const char *)arg)) {
                         json_object_del(alloc, key);
                         n++;
@@ -334,7 +345,7 @@ int ipam_find_owner(const char *path, const char *owner, uint32_t *ret_ip, struc
                 r = ipam_load(path, &j, err);
         if (r < 0)
                 return r;
-        json_object_foreach(json_object_get(j, "Allocated"), key, v) {
+        json_object_foreach (json_object_get(j, "Allocated"), key, v) {
                 if (json_is_string(v) && streq(json_string_value(v), owner))
                         return ipam_parse_ip(key, ret_ip, err) < 0 ? -EBADMSG : 1;
         }
@@ -395,7 +406,7 @@ int ipam_pick_subnet(const struct ipam_subnet *pool, unsigned prefix, const stru
         step = 1ull << (32 - prefix);
         end = (uint64_t)ipam_broadcast(pool) + 1;
         for (uint64_t net = pool->net; net < end; net += step) {
-                struct ipam_subnet cand = { .net = (uint32_t)net, .prefix = prefix };
+                struct ipam_subnet cand = {.net = (uint32_t)net, .prefix = prefix};
                 bool busy = false;
 
                 for (size_t i = 0; i < n_taken && !busy; i++)
@@ -405,6 +416,22 @@ int ipam_pick_subnet(const struct ipam_subnet *pool, unsigned prefix, const stru
                         return 0;
                 }
         }
-        return berth_err_msg(err, ENOSPC, "could not find an available, non-overlapping IPv4 address pool "
-                                          "among the defaults to assign to the network");
+        return berth_err_msg(err, ENOSPC,
+                             "could not find an available, non-overlapping IPv4 address pool "
+                             "among the defaults to assign to the network");
+}
+
+int ipam_pick_subnet_host(const struct ipam_subnet *pool, unsigned prefix, const struct ipam_subnet *taken,
+                          size_t n_taken, struct ipam_subnet *ret, struct berth_error **err)
+{
+        _cleanup_free_ struct ipam_subnet *all = NULL;
+        size_t n = 0;
+        int r = ipam_host_routes(&all, &n, err);
+
+        if (r < 0)
+                return r;
+        all = xrealloc(all, (n + n_taken + 1) * sizeof(*all));
+        if (n_taken)
+                memcpy(all + n, taken, n_taken * sizeof(*all));
+        return ipam_pick_subnet(pool, prefix, all, n + n_taken, ret, err);
 }

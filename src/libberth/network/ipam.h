@@ -24,13 +24,13 @@
 #define IPAM_DEFAULT_SUBNET "10.66.0.0/16"
 
 struct ipam_subnet {
-        uint32_t net; /* network address, host order, host bits zero */
+        uint32_t net;    /* network address, host order, host bits zero */
         unsigned prefix; /* 0..32 */
 };
 
 static inline struct in_addr ipam_in_addr(uint32_t ip)
 {
-        return (struct in_addr){ .s_addr = htonl(ip) };
+        return (struct in_addr){.s_addr = htonl(ip)};
 }
 
 /* "a.b.c.d" to host order. EINVAL "invalid IP address `x`". */
@@ -48,6 +48,10 @@ uint32_t ipam_broadcast(const struct ipam_subnet *s);
 uint32_t ipam_gateway(const struct ipam_subnet *s);
 bool ipam_subnet_contains(const struct ipam_subnet *s, uint32_t ip);
 bool ipam_subnets_overlap(const struct ipam_subnet *a, const struct ipam_subnet *b);
+/* 0, or -EEXIST with Docker's "Pool overlaps with other one on this address space" if s overlaps one of
+ * taken. */
+int ipam_check_overlap(const struct ipam_subnet *s, const struct ipam_subnet *taken, size_t n_taken,
+                       struct berth_error **err);
 
 /*
  * Allocates one address of `subnet` for `owner` (a container ID) in the file
@@ -79,8 +83,11 @@ int ipam_host_routes(struct ipam_subnet **ret, size_t *ret_n, struct berth_error
 /*
  * The first subnet of length `prefix` inside `pool` (in address order) that
  * overlaps none of `taken` (berth's other networks plus ipam_host_routes()).
- * -EINVAL if prefix is shorter than the pool's or longer than 30. -ENOSPC "could not find an available, non-overlapping
- * IPv4 address pool" (Docker's words) when the pool is full.
+ * -EINVAL if prefix is shorter than the pool's or longer than 30. -ENOSPC "could not find an available,
+ * non-overlapping IPv4 address pool" (Docker's words) when the pool is full.
  */
 int ipam_pick_subnet(const struct ipam_subnet *pool, unsigned prefix, const struct ipam_subnet *taken,
                      size_t n_taken, struct ipam_subnet *ret, struct berth_error **err);
+/* ipam_pick_subnet() that also avoids every route of the caller's network namespace (ipam_host_routes()). */
+int ipam_pick_subnet_host(const struct ipam_subnet *pool, unsigned prefix, const struct ipam_subnet *taken,
+                          size_t n_taken, struct ipam_subnet *ret, struct berth_error **err);

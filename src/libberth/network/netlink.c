@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "network/netlink.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
@@ -260,7 +260,8 @@ int netlink_link_set_up(struct netlink *nl, const char *name, bool up, struct be
         return nl_setlink_finish(nl, nlh, err, what, name);
 }
 
-int netlink_link_set_mac(struct netlink *nl, const char *name, const uint8_t mac[6], struct berth_error **err)
+int netlink_link_set_mac(struct netlink *nl, const char *name, const uint8_t mac[6],
+                         struct berth_error **err)
 {
         char req[NL_REQ_SIZE];
         struct nlmsghdr *nlh;
@@ -284,7 +285,8 @@ int netlink_link_set_mtu(struct netlink *nl, const char *name, unsigned mtu, str
         return nl_setlink_finish(nl, nlh, err, "set MTU of", name);
 }
 
-int netlink_link_set_master(struct netlink *nl, const char *name, const char *master, struct berth_error **err)
+int netlink_link_set_master(struct netlink *nl, const char *name, const char *master,
+                            struct berth_error **err)
 {
         char req[NL_REQ_SIZE];
         struct nlmsghdr *nlh;
@@ -299,8 +301,12 @@ int netlink_link_set_master(struct netlink *nl, const char *name, const char *ma
         if (r < 0)
                 return berth_err_prefix(err, "attach to bridge `%s`", master ? master : "(none)");
         mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master_index);
-        return nl_setlink_finish(nl, nlh, err, master ? "attach to bridge: link" : "detach from bridge: link",
-                                 name);
+        r = nl_talk(nl, nlh, NULL, NULL);
+        if (r < 0 && master)
+                return berth_err(err, -r, "attach `%s` to bridge `%s`", name, master);
+        if (r < 0)
+                return berth_err(err, -r, "detach `%s` from its bridge", name);
+        return 0;
 }
 
 int netlink_link_delete(struct netlink *nl, const char *name, struct berth_error **err)
@@ -340,13 +346,13 @@ static int nl_addr(struct netlink *nl, uint16_t type, uint16_t flags, const char
         mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
         if (type == RTM_NEWADDR && prefix < 31) {
                 uint32_t mask = prefix == 0 ? 0 : htonl(~((1u << (32 - prefix)) - 1));
-                struct in_addr brd = { .s_addr = addr.s_addr | ~mask };
+                struct in_addr brd = {.s_addr = addr.s_addr | ~mask};
                 mnl_attr_put(nlh, IFA_BROADCAST, sizeof(brd), &brd);
         }
         r = nl_talk(nl, nlh, NULL, NULL);
         if (r < 0)
-                return berth_err(err, -r, "%s %s/%u to `%s`", what, inet_ntop(AF_INET, &addr, buf, sizeof(buf)),
-                                 prefix, name);
+                return berth_err(err, -r, "%s %s/%u to `%s`", what,
+                                 inet_ntop(AF_INET, &addr, buf, sizeof(buf)), prefix, name);
         return 0;
 }
 

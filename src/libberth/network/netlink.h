@@ -28,7 +28,10 @@ struct netlink {
         unsigned seq;
 };
 
-#define NETLINK_INIT { .sock = NULL }
+#define NETLINK_INIT                                                                                        \
+        {                                                                                                   \
+                .sock = NULL                                                                                \
+        }
 
 /* A socket in the caller's network namespace. CLOEXEC. */
 int netlink_open(struct netlink *nl, struct berth_error **err);
@@ -57,10 +60,12 @@ int netlink_veth_create(struct netlink *nl, const char *host_name, const char *p
 int netlink_link_set_netns(struct netlink *nl, const char *name, int netns_fd, const char *new_name,
                            struct berth_error **err);
 int netlink_link_set_up(struct netlink *nl, const char *name, bool up, struct berth_error **err);
-int netlink_link_set_mac(struct netlink *nl, const char *name, const uint8_t mac[6], struct berth_error **err);
+int netlink_link_set_mac(struct netlink *nl, const char *name, const uint8_t mac[6],
+                         struct berth_error **err);
 int netlink_link_set_mtu(struct netlink *nl, const char *name, unsigned mtu, struct berth_error **err);
 /* Attaches `name` to the bridge `master` (IFLA_MASTER); master NULL detaches. */
-int netlink_link_set_master(struct netlink *nl, const char *name, const char *master, struct berth_error **err);
+int netlink_link_set_master(struct netlink *nl, const char *name, const char *master,
+                            struct berth_error **err);
 /* Deletes a link (for a veth, both ends go). -ENODEV if it does not exist. */
 int netlink_link_delete(struct netlink *nl, const char *name, struct berth_error **err);
 
