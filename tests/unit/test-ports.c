@@ -15,7 +15,7 @@ static int parse1(const char *spec, struct port_list *l, char *out, size_t size)
         _cleanup_error_ struct berth_error *err = NULL;
         int r;
 
-        *l = (struct port_list){ 0 };
+        *l = (struct port_list){0};
         r = port_parse_spec(spec, l, &err);
         if (r < 0) {
                 snprintf(out, size, "%s", err->msg);
@@ -132,7 +132,7 @@ TEST(test_expose)
 {
         _cleanup_error_ struct berth_error *err = NULL;
         struct port_expose e[2];
-        struct port_list l = { 0 };
+        struct port_list l = {0};
         char buf[200];
 
         ASSERT_OK(port_parse_expose("80", &e[0], &err));
@@ -142,11 +142,13 @@ TEST(test_expose)
         ASSERT_EQ(e[1].proto, PORT_PROTO_UDP);
 
         ASSERT_EQ(expose_msg("abc", buf, sizeof(buf)), -EINVAL);
-        ASSERT_STREQ(buf, "invalid range format for --expose: abc, error: strconv.ParseUint: parsing \"abc\": "
-                          "invalid syntax");
+        ASSERT_STREQ(buf,
+                     "invalid range format for --expose: abc, error: strconv.ParseUint: parsing \"abc\": "
+                     "invalid syntax");
         ASSERT_EQ(expose_msg("80-70", buf, sizeof(buf)), -EINVAL);
-        ASSERT_STREQ(buf, "invalid range format for --expose: 80-70, error: invalid range specified for port: "
-                          "80-70");
+        ASSERT_STREQ(buf,
+                     "invalid range format for --expose: 80-70, error: invalid range specified for port: "
+                     "80-70");
         ASSERT_EQ(expose_msg("70000", buf, sizeof(buf)), -EINVAL);
         ASSERT_STREQ(buf, "invalid range format for --expose: 70000, error: strconv.ParseUint: parsing "
                           "\"70000\": value out of range");
@@ -166,7 +168,7 @@ TEST(test_expose)
 /* A socket of our own on 127.0.0.1:port (0 = any); returns the fd and the port. */
 static int hold_port(int type, uint16_t *port)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(*port) };
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(*port)};
         socklen_t len = sizeof(sa);
         int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 
@@ -214,7 +216,7 @@ TEST(test_allocate)
 {
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_close_ int tcp = -EBADF;
-        struct port_mapping m = { .host_ip = "127.0.0.1", .proto = PORT_PROTO_TCP };
+        struct port_mapping m = {.host_ip = "127.0.0.1", .proto = PORT_PROTO_TCP};
         uint16_t port = 0, got = 0;
         char want[100];
 

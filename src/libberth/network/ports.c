@@ -19,9 +19,9 @@
 #include "network/ports.h"
 
 static const char *const proto_names[_PORT_PROTO_MAX] = {
-        [PORT_PROTO_TCP] = "tcp",
-        [PORT_PROTO_UDP] = "udp",
-        [PORT_PROTO_SCTP] = "sctp",
+    [PORT_PROTO_TCP] = "tcp",
+    [PORT_PROTO_UDP] = "udp",
+    [PORT_PROTO_SCTP] = "sctp",
 };
 
 const char *port_proto_to_string(enum port_proto p)
@@ -137,7 +137,7 @@ static void split_parts(char *s, struct spec_parts *p)
 {
         char *last = strrchr(s, ':'), *prev;
 
-        *p = (struct spec_parts){ .ip = (char *)"", .host = (char *)"", .cport = s };
+        *p = (struct spec_parts){.ip = (char *)"", .host = (char *)"", .cport = s};
         if (!last)
                 return;
         *last = '\0';
@@ -160,7 +160,8 @@ static int parse_ip(char *ip, char out[48], struct berth_error **err)
 
         if (ip[0] == '[') {
                 if (len < 2 || ip[len - 1] != ']')
-                        return berth_err_msg(err, EINVAL, "invalid IP address %s: missing ']' in address", ip);
+                        return berth_err_msg(err, EINVAL, "invalid IP address %s: missing ']' in address",
+                                             ip);
                 ip[len - 1] = '\0';
                 ip++;
         }
@@ -208,7 +209,7 @@ static int parse_spec_ports(const char *spec, struct spec_parts *p, struct spec_
 int port_parse_spec(const char *spec, struct port_list *list, struct berth_error **err)
 {
         _cleanup_free_ char *copy = xstrdup(spec);
-        struct port_mapping m = { 0 };
+        struct port_mapping m = {0};
         struct spec_parts p;
         struct spec_ports sp;
         const char *proto, *cport;
@@ -274,7 +275,7 @@ void port_publish_all(const struct port_expose *exposed, size_t n, struct port_l
 {
         for (size_t i = 0; i < n; i++)
                 for (unsigned p = exposed[i].start; p <= exposed[i].end; p++) {
-                        struct port_mapping m = { .container_port = (uint16_t)p, .proto = exposed[i].proto };
+                        struct port_mapping m = {.container_port = (uint16_t)p, .proto = exposed[i].proto};
 
                         if (!list_has(list, m.container_port, m.proto))
                                 list_append(list, &m);
@@ -284,7 +285,7 @@ void port_publish_all(const struct port_expose *exposed, size_t n, struct port_l
 void port_list_release(struct port_list *list)
 {
         free(list->items);
-        *list = (struct port_list){ 0 };
+        *list = (struct port_list){0};
 }
 
 /* host_ip:port as Docker prints it: "0.0.0.0:8080", "[::1]:8080". */
@@ -321,8 +322,8 @@ static int make_sockaddr(const char *host_ip, uint16_t port, union sockaddr_any 
 /* Binds host_ip:port (port may be 0); returns the socket and the bound port. */
 static int bind_probe(const char *host_ip, uint16_t port, enum port_proto proto, uint16_t *ret_port)
 {
-        static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_STREAM };
-        static const int protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
+        static const int types[] = {SOCK_STREAM, SOCK_DGRAM, SOCK_STREAM};
+        static const int protos[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP};
         _cleanup_close_ int fd = -EBADF;
         union sockaddr_any sa;
         socklen_t len;
@@ -348,7 +349,8 @@ static int bind_error(const char *host_ip, const char *port, int r, struct berth
 
         format_hostport(host_ip, port, where, sizeof(where));
         if (r == -EADDRINUSE)
-                return berth_err_msg(err, EADDRINUSE, "Bind for %s failed: port is already allocated", where);
+                return berth_err_msg(err, EADDRINUSE, "Bind for %s failed: port is already allocated",
+                                     where);
         if (r == -EINVAL)
                 return berth_err_msg(err, EINVAL, "invalid host IP address `%s`", host_ip);
         return berth_err(err, -r, "bind %s", where);

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * network/nft.c against the real kernel, but only inside network namespaces
+ * this test creates: the test process leaves the host's namespace first
+ * (unshare(CLONE_NEWNET)) and skips if it cannot, so the host's nftables are
+ * never read or written. The DNAT test adds a second namespace (a forked
+ * "container") joined by a veth pair; all traffic stays between the two.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "network/nft.h"
+#include "tap.h"
+
+#define CID "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
+#define CID2 "beef"
+
+static int count(const char *hay, const char *needle)
+{
+        int n = 0;
+
+        for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+/* The ruleset text, or "" when there is no table; caller frees. */
+static char *listing(void)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        char *text = NULL;
+
+        if (nft_list(&text, &err) < 0)
+                return strdup("");
+        return text;
+}
+
+static const struct nft_network net = {.name = "testnet", .bridge = "br-test", .subnet = "10.99.0.0/24"};
+static const struct nft_port port = {.container_id = CID,
+                                     .host_port = 8080,
+                                     .container_ip = "10.99.0.2",
+                                     .container_port = 8000,
+                                     .proto = PORT_PROTO_TCP};
+
+TEST(test_base)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        ASSERT_OK(nft_ensure_base(&err));
+        ASSERT_OK(nft_ensure_base(&err));
+        text = listing();
+        ASSERT_TRUE(strstr(text, "table ip berth"));
+        ASSERT_TRUE(strstr(text, "type nat hook prerouting priority dstnat"));
+        ASSERT_TRUE(strstr(text, "type nat hook output priority -100"));
+        ASSERT_TRUE(strstr(text, "type nat hook postrouting priority srcnat"));
+        ASSERT_TRUE(strstr(text, "type filter hook forward priority filter"));
+        ASSERT_EQ(count(text, "fib daddr type local jump published"), 2); /* not doubled by the 2nd call */
+        ASSERT_EQ(count(text, "ct state established,related accept"), 1);
+}
+
+TEST(test_network)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_free_ char *text = NULL, *after = NULL;
+        struct nft_network internal = {
+            .name = "inner", .bridge = "br-inner", .subnet = "10.98.0.0/24", .internal = true};
+
+        ASSERT_OK(nft_network_add(&net, &err));
+        ASSERT_OK(nft_network_add(&net, &err));
+        ASSERT_OK(nft_network_add(&internal, &err));
+        text = listing();
+        ASSERT_EQ(count(text, "ip saddr 10.99.0.0/24 oifname != \"br-test\" masquerade"), 1);
+        ASSERT_EQ(count(text, "iifname \"br-test\" accept"), 1);
+        ASSERT_EQ(count(text, "iifname \"br-test\" ip daddr 127.0.0.0/8 drop"), 1);
+        /* Internal: no masquerade out, forwarding to other interfaces dropped. */
+        ASSERT_EQ(count(text, "ip saddr 10.98.0.0/24 oifname != \"br-inner\" masquerade"), 0);
+        ASSERT_EQ(count(text, "iifname \"br-inner\" oifname != \"br-inner\" drop"), 1);
+
+        ASSERT_OK(nft_network_remove("inner", &err));
+        ASSERT_OK(nft_network_remove("inner", &err)); /* absent: fine */
+        after = listing();
+        ASSERT_EQ(count(after, "br-inner"), 0);
+        ASSERT_EQ(count(after, "br-test"), count(text, "br-test"));
+
+        /* Bad input never reaches the ruleset text. */
+        struct nft_network evil = net;
+        evil.bridge = "x\" accept; flush ruleset; \"";
+        ASSERT_EQ(nft_network_add(&evil, &err), -EINVAL);
+        err = berth_error_free(err);
+        evil = net;
+        evil.subnet = "10.0.0.0/33";
+        ASSERT_EQ(nft_network_add(&evil, &err), -EINVAL);
+}
+
+TEST(test_ports)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_free_ char *text = NULL, *after = NULL;
+        struct nft_port udp = port, other = port;
+
+        udp.proto = PORT_PROTO_UDP;
+        udp.host_ip = "127.0.0.1";
+        other.container_id = CID2;
+        other.host_port = 9090;
+        other.container_ip = "10.99.0.3";
+
+        ASSERT_OK(nft_port_add(&port, &err));
+        ASSERT_OK(nft_port_add(&port, &err)); /* twice: one rule */
+        ASSERT_OK(nft_port_add(&udp, &err));
+        ASSERT_OK(nft_port_add(&other, &err));
+        text = listing();
+        ASSERT_EQ(count(text, "tcp dport 8080 dnat to 10.99.0.2:8000"), 1);
+        ASSERT_EQ(count(text, "ip daddr 127.0.0.1 udp dport 8080 dnat to 10.99.0.2:8000"), 1);
+        ASSERT_EQ(count(text, "tcp dport 9090 dnat to 10.99.0.3:8000"), 1);
+        ASSERT_EQ(count(text, "comment \"ctr=" CID " "), 2);
+
+        ASSERT_OK(nft_ports_remove(CID, &err));
+        ASSERT_OK(nft_ports_remove(CID, &err)); /* absent: fine */
+        after = listing();
+        ASSERT_EQ(count(after, CID), 0);
+        ASSERT_EQ(count(after, "dport 8080"), 0);
+        ASSERT_EQ(count(after, "tcp dport 9090 dnat to 10.99.0.3:8000"),
+                  1); /* the other container's stays */
+        ASSERT_OK(nft_ports_remove(CID2, &err));
+
+        struct nft_port bad = port;
+        bad.container_id = "abc\" drop";
+        ASSERT_EQ(nft_port_add(&bad, &err), -EINVAL);
+}
+
+/* Runs argv (ip, nsenter) and waits; 0 if it exited 0. */
+static int spawn(char *const argv[])
+{
+        pid_t pid = fork();
+        int status;
+
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+                if (null >= 0)
+                        dup2(null, STDOUT_FILENO);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return -1;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+#define SH(...) spawn((char *const[]){__VA_ARGS__, NULL})
+
+/* The "container": its own namespace, an echo-ish server on :8000 for two connections. */
+static void container_main(int ready_fd)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(8000)};
+        int one = 1, fd, c;
+        char buf[64];
+
+        alarm(20);
+        if (unshare(CLONE_NEWNET) < 0)
+                _exit(1);
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0)
+                _exit(2);
+        if (write(ready_fd, "r", 1) != 1)
+                _exit(3);
+        for (int i = 0; i < 2; i++) {
+                struct sockaddr_in peer;
+                socklen_t len = sizeof(peer);
+                ssize_t n;
+
+                c = accept(fd, (struct sockaddr *)&peer, &len);
+                if (c < 0)
+                        _exit(4);
+                n = read(c, buf, sizeof(buf) - 1);
+                if (n <= 0)
+                        _exit(5);
+                /* Reply with what we got and who we saw (the masqueraded source). */
+                buf[n] = '\0';
+                dprintf(c, "%s from %s", buf, inet_ntoa(peer.sin_addr));
+                close(c);
+        }
+        _exit(0);
+}
+
+/* Connects to ip:port from this (the "host") namespace, sends msg, returns the reply. */
+static int exchange(const char *ip, uint16_t p, const char *msg, char *reply, size_t size)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(p)};
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct timeval tv = {.tv_sec = 5};
+        ssize_t n, total = 0;
+
+        inet_pton(AF_INET, ip, &sa.sin_addr);
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return -errno;
+        if (write(fd, msg, strlen(msg)) < 0)
+                return -errno;
+        while ((n = read(fd, reply + total, size - 1 - (size_t)total)) > 0)
+                total += n;
+        reply[total] = '\0';
+        return 0;
+}
+
+static int write_sysctl(const char *path, const char *value)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+        return fd >= 0 && write(fd, value, strlen(value)) > 0 ? 0 : -1;
+}
+
+static int veth_setup(pid_t ctr)
+{
+        char pid[16];
+
+        snprintf(pid, sizeof(pid), "%d", ctr);
+        if (SH("ip", "link", "add", "br-test", "type", "veth", "peer", "name", "eth0", "netns", pid) < 0 ||
+            SH("ip", "addr", "add", "10.99.0.1/24", "dev", "br-test") < 0 ||
+            SH("ip", "link", "set", "br-test", "up") < 0)
+                return -1;
+        if (SH("nsenter", "-t", pid, "-n", "ip", "addr", "add", "10.99.0.2/24", "dev", "eth0") < 0 ||
+            SH("nsenter", "-t", pid, "-n", "ip", "link", "set", "eth0", "up") < 0 ||
+            SH("nsenter", "-t", pid, "-n", "ip", "link", "set", "lo", "up") < 0 ||
+            SH("nsenter", "-t", pid, "-n", "ip", "route", "add", "default", "via", "10.99.0.1") < 0)
+                return -1;
+        /* 127.0.0.1 -> container needs route_localnet on the bridge (nft.h). */
+        return write_sysctl("/proc/sys/net/ipv4/conf/br-test/route_localnet", "1");
+}
+
+TEST(test_dnat_traffic)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_child_ pid_t ctr = 0;
+        _cleanup_close_ int rd = -EBADF, wr = -EBADF;
+        int pipefd[2], status;
+        char reply[128], c;
+
+        ASSERT_OK(pipe2(pipefd, O_CLOEXEC));
+        rd = pipefd[0];
+        wr = pipefd[1];
+        ctr = fork();
+        ASSERT_TRUE(ctr >= 0);
+        if (ctr == 0)
+                container_main(wr);
+        ASSERT_EQ(read(rd, &c, 1), 1);
+        ASSERT_OK(veth_setup(ctr));
+        ASSERT_OK(nft_network_add(&net, &err));
+        ASSERT_OK(nft_port_add(&port, &err));
+
+        /* Through the output chain: to 127.0.0.1 (masqueraded to the bridge address) ... */
+        ASSERT_OK(exchange("127.0.0.1", 8080, "hello", reply, sizeof(reply)));
+        ASSERT_STREQ(reply, "hello from 10.99.0.1");
+        /* ... and to the host's own address on the bridge. */
+        ASSERT_OK(exchange("10.99.0.1", 8080, "again", reply, sizeof(reply)));
+        ASSERT_STREQ(reply, "again from 10.99.0.1");
+        ASSERT_EQ(waitpid(ctr, &status, 0), ctr);
+        ctr = 0;
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        /* Without the mapping nobody answers on 8080. */
+        ASSERT_OK(nft_ports_remove(CID, &err));
+        ASSERT_TRUE(exchange("127.0.0.1", 8080, "x", reply, sizeof(reply)) < 0);
+}
+
+TEST(test_table_delete)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        ASSERT_OK(nft_table_delete(&err));
+        ASSERT_OK(nft_table_delete(&err));
+        ASSERT_EQ(nft_list(&text, &err), -ENOENT);
+        ASSERT_TRUE(strstr(err->msg, "nftables: "));
+        ASSERT_TRUE(!strchr(err->msg, '\n'));
+        err = berth_error_free(err);
+        /* Removing from an absent table is fine too. */
+        ASSERT_OK(nft_ports_remove(CID, &err));
+        ASSERT_OK(nft_network_remove("testnet", &err));
+}
+
+static ino_t netns_inode(void)
+{
+        struct stat st;
+
+        return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+int main(void)
+{
+        ino_t host = netns_inode();
+
+        if (geteuid() != 0)
+                TAP_SKIP_ALL("needs root");
+        /* Leave the host's network namespace before any nft call, or do nothing at all. */
+        if (unshare(CLONE_NEWNET) < 0 || host == 0 || netns_inode() == host)
+                TAP_SKIP_ALL("cannot create a network namespace");
+        SH("ip", "link", "set", "lo", "up");
+
+        RUN(test_base);
+        RUN(test_network);
+        RUN(test_ports);
+        RUN(test_dnat_traffic);
+        RUN(test_table_delete);
+        TAP_DONE();
+}
