@@ -29,9 +29,9 @@ enum port_proto {
 };
 
 struct port_mapping {
-        char host_ip[48];        /* "" = every address; IPv6 without brackets */
-        uint16_t host_port;      /* first host port; 0 = pick a free one */
-        uint16_t host_port_end;  /* == host_port unless a range to pick from */
+        char host_ip[48];       /* "" = every address; IPv6 without brackets */
+        uint16_t host_port;     /* first host port; 0 = pick a free one */
+        uint16_t host_port_end; /* == host_port unless a range to pick from */
         uint16_t container_port;
         enum port_proto proto;
 };
