@@ -10,6 +10,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +22,18 @@
 /* Requests are small; replies to a GETLINK carry stats and fit well within this. */
 #define NL_REQ_SIZE 4096
 #define NL_RECV_SIZE 32768
+
+/*
+ * Extended ACKs carry the kernel's own explanation ("Invalid MTU"); capped
+ * ACKs do not echo our request back. Both are best effort.
+ */
+static void nl_ext_ack(struct mnl_socket *s)
+{
+        int one = 1;
+
+        (void)mnl_socket_setsockopt(s, NETLINK_CAP_ACK, &one, sizeof(one));
+        (void)mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof(one));
+}
 
 int netlink_open(struct netlink *nl, struct berth_error **err)
 {
@@ -32,7 +46,9 @@ int netlink_open(struct netlink *nl, struct berth_error **err)
                 mnl_socket_close(s);
                 return berth_err(err, e, "bind rtnetlink socket");
         }
+        nl_ext_ack(s);
         nl->sock = s;
+        nl->ext_msg[0] = '\0';
         nl->portid = mnl_socket_get_portid(s);
         nl->seq = (unsigned)getpid() << 8; /* any start will do; distinct makes strace readable */
         return 0;
@@ -79,14 +95,64 @@ static struct nlmsghdr *nl_msg(struct netlink *nl, char *buf, uint16_t type, uin
         return nlh;
 }
 
+/* What the callbacks of one request share: mnl passes the same pointer to data and control callbacks. */
+struct nl_call {
+        struct netlink *nl;
+        mnl_cb_t cb;
+        void *data;
+};
+
+static int nl_data_cb(const struct nlmsghdr *nlh, void *data)
+{
+        struct nl_call *call = data;
+
+        return call->cb ? call->cb(nlh, call->data) : MNL_CB_OK;
+}
+
+static int nl_ext_attr_cb(const struct nlattr *attr, void *data)
+{
+        struct netlink *nl = data;
+
+        if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+            mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+                snprintf(nl->ext_msg, sizeof(nl->ext_msg), "%s", mnl_attr_get_str(attr));
+        return MNL_CB_OK;
+}
+
+/* The ACK or error: keeps the kernel's message, if any, for nl_err(). */
+static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+        struct nl_call *call = data;
+        const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+        size_t off = sizeof(*e);
+
+        if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+                errno = EBADMSG;
+                return MNL_CB_ERROR;
+        }
+        if (e->error == 0)
+                return MNL_CB_STOP;
+        if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+                if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+                        off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+                if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
+                        (void)mnl_attr_parse(nlh, (unsigned)off, nl_ext_attr_cb, call->nl);
+        }
+        errno = e->error < 0 ? -e->error : e->error;
+        return MNL_CB_ERROR;
+}
+
 /* Sends one request and reads until its ACK: 0, or -errno from the kernel's answer. */
 static int nl_talk(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
+        static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {[NLMSG_ERROR] = nl_error_cb};
         _cleanup_free_ char *buf = xmalloc(NL_RECV_SIZE);
+        struct nl_call call = {.nl = nl, .cb = cb, .data = data};
         unsigned seq = nlh->nlmsg_seq;
 
         if (!nl->sock)
                 return -EBADF;
+        nl->ext_msg[0] = '\0';
         if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
                 return -errno;
         for (;;) {
@@ -98,12 +164,32 @@ static int nl_talk(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
                                 continue;
                         return -errno;
                 }
-                r = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, data);
+                r = mnl_cb_run2(buf, (size_t)n, seq, nl->portid, nl_data_cb, &call, ctl, ARRAY_SIZE(ctl));
                 if (r < 0)
                         return errno > 0 ? -errno : -EPROTO;
                 if (r == MNL_CB_STOP)
                         return 0;
         }
+}
+
+static int nl_err(struct netlink *nl, struct berth_error **err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "what: strerror", with the kernel's explanation after it when it gave one. */
+static int nl_err(struct netlink *nl, struct berth_error **err, int code, const char *fmt, ...)
+{
+        _cleanup_free_ char *what = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&what, fmt, ap) < 0)
+                what = NULL;
+        va_end(ap);
+        if (!what)
+                oom();
+        if (nl->ext_msg[0])
+                return berth_err_msg(err, code, "%s: %s (%s)", what, strerror(code), nl->ext_msg);
+        return berth_err(err, code, "%s", what);
 }
 
 static struct ifinfomsg *nl_put_ifinfo(struct nlmsghdr *nlh, int index)
@@ -140,7 +226,7 @@ int netlink_link_index(struct netlink *nl, const char *name, struct berth_error 
         if (r == 0 && index <= 0)
                 r = -ENODEV;
         if (r < 0)
-                return berth_err(err, -r, "link `%s`", name);
+                return nl_err(nl, err, -r, "link `%s`", name);
         return index;
 }
 
@@ -176,7 +262,7 @@ int netlink_bridge_create(struct netlink *nl, const char *name, unsigned mtu, st
         mnl_attr_nest_end(nlh, linkinfo);
         r = nl_talk(nl, nlh, NULL, NULL);
         if (r < 0)
-                return berth_err(err, -r, "create bridge `%s`", name);
+                return nl_err(nl, err, -r, "create bridge `%s`", name);
         return 0;
 }
 
@@ -214,7 +300,7 @@ int netlink_veth_create(struct netlink *nl, const char *host_name, const char *p
         nl_put_veth_peer(nlh, peer_name, peer_netns_fd, mtu);
         r = nl_talk(nl, nlh, NULL, NULL);
         if (r < 0)
-                return berth_err(err, -r, "create veth pair `%s`/`%s`", host_name, peer_name);
+                return nl_err(nl, err, -r, "create veth pair `%s`/`%s`", host_name, peer_name);
         return 0;
 }
 
@@ -225,7 +311,7 @@ static int nl_setlink_finish(struct netlink *nl, struct nlmsghdr *nlh, struct be
         int r = nl_talk(nl, nlh, NULL, NULL);
 
         if (r < 0)
-                return berth_err(err, -r, "%s `%s`", what, name);
+                return nl_err(nl, err, -r, "%s `%s`", what, name);
         return 0;
 }
 
@@ -303,9 +389,9 @@ int netlink_link_set_master(struct netlink *nl, const char *name, const char *ma
         mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master_index);
         r = nl_talk(nl, nlh, NULL, NULL);
         if (r < 0 && master)
-                return berth_err(err, -r, "attach `%s` to bridge `%s`", name, master);
+                return nl_err(nl, err, -r, "attach `%s` to bridge `%s`", name, master);
         if (r < 0)
-                return berth_err(err, -r, "detach `%s` from its bridge", name);
+                return nl_err(nl, err, -r, "detach `%s` from its bridge", name);
         return 0;
 }
 
@@ -351,8 +437,8 @@ static int nl_addr(struct netlink *nl, uint16_t type, uint16_t flags, const char
         }
         r = nl_talk(nl, nlh, NULL, NULL);
         if (r < 0)
-                return berth_err(err, -r, "%s %s/%u to `%s`", what,
-                                 inet_ntop(AF_INET, &addr, buf, sizeof(buf)), prefix, name);
+                return nl_err(nl, err, -r, "%s %s/%u to `%s`", what,
+                              inet_ntop(AF_INET, &addr, buf, sizeof(buf)), prefix, name);
         return 0;
 }
 
@@ -384,8 +470,8 @@ int netlink_route_add_default(struct netlink *nl, struct in_addr gateway, struct
         mnl_attr_put(nlh, RTA_GATEWAY, sizeof(gateway), &gateway);
         r = nl_talk(nl, nlh, NULL, NULL);
         if (r < 0)
-                return berth_err(err, -r, "add default route via %s",
-                                 inet_ntop(AF_INET, &gateway, buf, sizeof(buf)));
+                return nl_err(nl, err, -r, "add default route via %s",
+                              inet_ntop(AF_INET, &gateway, buf, sizeof(buf)));
         return 0;
 }
 

@@ -26,6 +26,7 @@ struct netlink {
         struct mnl_socket *sock;
         unsigned portid;
         unsigned seq;
+        char ext_msg[160]; /* the kernel's extended-ACK message of the last request, if any */
 };
 
 #define NETLINK_INIT                                                                                        \
