@@ -131,6 +131,16 @@ TEST(test_ports)
                   1); /* the other container's stays */
         ASSERT_OK(nft_ports_remove(CID2, &err));
 
+        /* A batch, with a repeat inside it: one transaction, no duplicate. */
+        struct nft_port batch[3] = {port, port, port};
+        batch[2].host_port = 8081;
+        ASSERT_OK(nft_ports_add(batch, 3, &err));
+        free(after);
+        after = listing();
+        ASSERT_EQ(count(after, "tcp dport 8080 dnat to 10.99.0.2:8000"), 1);
+        ASSERT_EQ(count(after, "tcp dport 8081 dnat to 10.99.0.2:8000"), 1);
+        ASSERT_OK(nft_ports_remove(CID, &err));
+
         struct nft_port bad = port;
         bad.container_id = "abc\" drop";
         ASSERT_EQ(nft_port_add(&bad, &err), -EINVAL);
@@ -159,7 +169,7 @@ static int spawn(char *const argv[])
 
 #define SH(...) spawn((char *const[]){__VA_ARGS__, NULL})
 
-/* The "container": its own namespace, an echo-ish server on :8000 for two connections. */
+/* The "container": its own namespace, an echo-ish server on :8000 for three connections. */
 static void container_main(int ready_fd)
 {
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(8000)};
@@ -175,7 +185,7 @@ static void container_main(int ready_fd)
                 _exit(2);
         if (write(ready_fd, "r", 1) != 1)
                 _exit(3);
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
                 struct sockaddr_in peer;
                 socklen_t len = sizeof(peer);
                 ssize_t n;
@@ -240,6 +250,66 @@ static int veth_setup(pid_t ctr)
         return write_sysctl("/proc/sys/net/ipv4/conf/br-test/route_localnet", "1");
 }
 
+/* Another namespace routed through the test's "host" one: reaches the port through prerouting. */
+static void client_main(int ready_fd, int go_fd, int result_fd)
+{
+        char reply[128] = "", c;
+
+        alarm(20);
+        if (unshare(CLONE_NEWNET) < 0 || write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) != 1)
+                _exit(1);
+        if (exchange("10.98.0.1", 8080, "outside", reply, sizeof(reply)) < 0)
+                _exit(2);
+        _exit(write(result_fd, reply, strlen(reply)) > 0 ? 0 : 3);
+}
+
+static int client_setup(pid_t cli)
+{
+        char pid[16];
+
+        snprintf(pid, sizeof(pid), "%d", cli);
+        if (SH("ip", "link", "add", "cli0", "type", "veth", "peer", "name", "eth0", "netns", pid) < 0 ||
+            SH("ip", "addr", "add", "10.98.0.1/24", "dev", "cli0") < 0 ||
+            SH("ip", "link", "set", "cli0", "up") < 0)
+                return -1;
+        if (SH("nsenter", "-t", pid, "-n", "ip", "addr", "add", "10.98.0.2/24", "dev", "eth0") < 0 ||
+            SH("nsenter", "-t", pid, "-n", "ip", "link", "set", "eth0", "up") < 0 ||
+            SH("nsenter", "-t", pid, "-n", "ip", "route", "add", "default", "via", "10.98.0.1") < 0)
+                return -1;
+        return write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"); /* this test namespace's only */
+}
+
+/* Forks a client namespace and has it connect to 10.98.0.1:8080; its reply into buf. */
+static int from_other_namespace(char *buf, size_t size)
+{
+        _cleanup_child_ pid_t cli = 0;
+        int ready[2], go[2], res[2], status;
+        ssize_t n;
+        char c;
+
+        if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
+                return -1;
+        cli = fork();
+        if (cli < 0)
+                return -1;
+        if (cli == 0)
+                client_main(ready[1], go[0], res[1]);
+        close(ready[1]);
+        close(go[0]);
+        close(res[1]);
+        if (read(ready[0], &c, 1) != 1 || client_setup(cli) < 0 || write(go[1], "g", 1) != 1)
+                return -1;
+        n = read(res[0], buf, size - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        close(ready[0]);
+        close(go[1]);
+        close(res[0]);
+        if (waitpid(cli, &status, 0) != cli)
+                return -1;
+        cli = 0;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 TEST(test_dnat_traffic)
 {
         _cleanup_error_ struct berth_error *err = NULL;
@@ -266,6 +336,9 @@ TEST(test_dnat_traffic)
         /* ... and to the host's own address on the bridge. */
         ASSERT_OK(exchange("10.99.0.1", 8080, "again", reply, sizeof(reply)));
         ASSERT_STREQ(reply, "again from 10.99.0.1");
+        /* From a third namespace, routed: prerouting DNAT, forwarded, not masqueraded. */
+        ASSERT_OK(from_other_namespace(reply, sizeof(reply)));
+        ASSERT_STREQ(reply, "outside from 10.98.0.2");
         ASSERT_EQ(waitpid(ctr, &status, 0), ctr);
         ctr = 0;
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -297,10 +297,13 @@ static int apply_rules(const struct rule *rules, size_t n, struct berth_error **
         if (!f)
                 abort(); /* out of memory, as xmalloc */
         write_base(f);
-        for (size_t i = 0; i < n; i++)
-                if (!comments_have(&have, rules[i].comment))
-                        fprintf(f, "add rule " TABLE " %s %s comment \"%s\"\n", rules[i].chain,
-                                rules[i].expr, rules[i].comment);
+        for (size_t i = 0; i < n; i++) {
+                if (comments_have(&have, rules[i].comment))
+                        continue;
+                fprintf(f, "add rule " TABLE " %s %s comment \"%s\"\n", rules[i].chain, rules[i].expr,
+                        rules[i].comment);
+                collect_comment(NULL, 0, rules[i].comment, &have); /* a repeat in rules[] too */
+        }
         fclose(f);
         comments_release(&have);
         return run(c, text, err);
@@ -405,24 +408,40 @@ int nft_network_remove(const char *name, struct berth_error **err)
         return delete_rules(prefix, err);
 }
 
-int nft_port_add(const struct nft_port *p, struct berth_error **err)
+/* The comment is the whole mapping: the same mapping twice is the same comment. */
+static void port_rule(const struct nft_port *p, struct rule *ret)
 {
         const char *proto = port_proto_to_string(p->proto);
         const char *host = p->host_ip && *p->host_ip ? p->host_ip : NULL;
-        struct rule rule = {.chain = CH_PORTS};
+
+        ret->chain = CH_PORTS;
+        ret->comment = xasprintf("ctr=%s %s:%u->%s:%u/%s", p->container_id, host ?: "*", p->host_port,
+                                 p->container_ip, p->container_port, proto);
+        ret->expr = xasprintf("%s%s%s%s dport %u dnat to %s:%u", host ? "ip daddr " : "", host ?: "",
+                              host ? " " : "", proto, p->host_port, p->container_ip, p->container_port);
+}
+
+int nft_ports_add(const struct nft_port *ports, size_t n, struct berth_error **err)
+{
+        _cleanup_free_ struct rule *rules = NULL;
         int r;
 
-        r = check_port(p, err);
-        if (r < 0)
-                return r;
-        /* The comment is the whole mapping: the same mapping twice is the same comment. */
-        rule.comment = xasprintf("ctr=%s %s:%u->%s:%u/%s", p->container_id, host ?: "*", p->host_port,
-                                 p->container_ip, p->container_port, proto);
-        rule.expr = xasprintf("%s%s%s%s dport %u dnat to %s:%u", host ? "ip daddr " : "", host ?: "",
-                              host ? " " : "", proto, p->host_port, p->container_ip, p->container_port);
-        r = apply_rules(&rule, 1, err);
-        rules_free(&rule, 1);
+        for (size_t i = 0; i < n; i++) {
+                r = check_port(&ports[i], err);
+                if (r < 0)
+                        return r;
+        }
+        rules = xmalloc((n ?: 1) * sizeof(*rules));
+        for (size_t i = 0; i < n; i++)
+                port_rule(&ports[i], &rules[i]);
+        r = apply_rules(rules, n, err);
+        rules_free(rules, n);
         return r;
+}
+
+int nft_port_add(const struct nft_port *p, struct berth_error **err)
+{
+        return nft_ports_add(p, 1, err);
 }
 
 int nft_ports_remove(const char *container_id, struct berth_error **err)

@@ -35,6 +35,7 @@
  * bridge for 127.0.0.0/8, which route_localnet would otherwise let in.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -78,6 +79,8 @@ int nft_network_remove(const char *name, struct berth_error **err);
 
 /* One published port's DNAT (prerouting and output). Idempotent. */
 int nft_port_add(const struct nft_port *p, struct berth_error **err);
+/* Several at once, in one transaction (a -p range of 1000 ports is one call). Idempotent. */
+int nft_ports_add(const struct nft_port *ports, size_t n, struct berth_error **err);
 /* Deletes every published-port rule of that container; none is fine. */
 int nft_ports_remove(const char *container_id, struct berth_error **err);
 
