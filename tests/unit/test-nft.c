@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nftables/libnftables.h>
+
 #include "base/cleanup.h"
 #include "network/nft.h"
 #include "tap.h"
@@ -64,6 +66,31 @@ TEST(test_base)
         ASSERT_TRUE(strstr(text, "type filter hook forward priority filter"));
         ASSERT_EQ(count(text, "fib daddr type local jump published"), 2); /* not doubled by the 2nd call */
         ASSERT_EQ(count(text, "ct state established,related accept"), 1);
+}
+
+/* Runs nft commands directly (in this test's namespace), as an outside hand would. */
+static int raw_nft(const char *cmds)
+{
+        struct nft_ctx *c = nft_ctx_new(NFT_CTX_DEFAULT);
+        int r;
+
+        nft_ctx_buffer_error(c);
+        r = nft_run_cmd_from_buffer(c, cmds);
+        nft_ctx_free(c);
+        return r == 0 ? 0 : -1;
+}
+
+TEST(test_base_repair)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        /* Someone flushed a base chain: the next change puts the jump back. */
+        ASSERT_OK(raw_nft("flush chain ip berth prerouting"));
+        ASSERT_OK(nft_network_add(&net, &err));
+        text = listing();
+        ASSERT_EQ(count(text, "fib daddr type local jump published-ports"), 2);
+        ASSERT_OK(nft_network_remove(net.name, &err));
 }
 
 TEST(test_network)
@@ -383,6 +410,7 @@ int main(void)
         SH("ip", "link", "set", "lo", "up");
 
         RUN(test_base);
+        RUN(test_base_repair);
         RUN(test_network);
         RUN(test_ports);
         RUN(test_dnat_traffic);

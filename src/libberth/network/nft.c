@@ -266,11 +266,44 @@ static void comments_release(struct comments *c)
         free(c->v);
 }
 
+static const char *const base_chains[] = {"prerouting", "output", "postrouting", "forward",
+                                          "raw-prerouting"};
+#define BASE_RULES 6 /* the jumps write_base() puts into base_chains */
+static const char *const regular_chains[] = {CH_PORTS, CH_NAT, CH_FWD, CH_GUARD};
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (streq(s, list[i]))
+                        return true;
+        return false;
+}
+
+/* Does the listing hold all our chains, and the base chains exactly their jumps? */
+static bool base_complete(json_t *listing)
+{
+        json_t *items = json_object_get(listing, "nftables"), *it, *o;
+        size_t i, chains = 0, jumps = 0;
+        const char *name;
+
+        json_array_foreach (items, i, it) {
+                if ((o = json_object_get(it, "chain")) &&
+                    (name = json_string_value(json_object_get(o, "name"))))
+                        chains += in_list(name, base_chains, ARRAY_SIZE(base_chains)) ||
+                                  in_list(name, regular_chains, ARRAY_SIZE(regular_chains));
+                else if ((o = json_object_get(it, "rule")) &&
+                         (name = json_string_value(json_object_get(o, "chain"))))
+                        jumps += in_list(name, base_chains, ARRAY_SIZE(base_chains));
+        }
+        return chains == ARRAY_SIZE(base_chains) + ARRAY_SIZE(regular_chains) && jumps == BASE_RULES;
+}
+
 /*
- * The base, then every rule whose comment is not in the table yet, in one
- * transaction.
+ * The base (unless already complete and not forced), then every rule whose
+ * comment is not in the table yet, in one transaction; nothing to do runs
+ * nothing.
  */
-static int apply_rules(const struct rule *rules, size_t n, struct berth_error **err)
+static int apply_rules(const struct rule *rules, size_t n, bool force_base, struct berth_error **err)
 {
         _cleanup_nft_ struct nft_ctx *c = NULL;
         _cleanup_(json_decrefp) json_t *listing = NULL;
@@ -296,7 +329,8 @@ static int apply_rules(const struct rule *rules, size_t n, struct berth_error **
         f = open_memstream(&text, &len);
         if (!f)
                 abort(); /* out of memory, as xmalloc */
-        write_base(f);
+        if (force_base || !listing || !base_complete(listing))
+                write_base(f);
         for (size_t i = 0; i < n; i++) {
                 if (comments_have(&have, rules[i].comment))
                         continue;
@@ -306,6 +340,8 @@ static int apply_rules(const struct rule *rules, size_t n, struct berth_error **
         }
         fclose(f);
         comments_release(&have);
+        if (len == 0)
+                return 0;
         return run(c, text, err);
 }
 
@@ -352,7 +388,7 @@ static int delete_rules(const char *prefix, struct berth_error **err)
 
 int nft_ensure_base(struct berth_error **err)
 {
-        return apply_rules(NULL, 0, err);
+        return apply_rules(NULL, 0, true, err);
 }
 
 static size_t network_rules(const struct nft_network *n, struct rule out[6])
@@ -391,7 +427,7 @@ int nft_network_add(const struct nft_network *net, struct berth_error **err)
         if (r < 0)
                 return r;
         n = network_rules(net, rules);
-        r = apply_rules(rules, n, err);
+        r = apply_rules(rules, n, false, err);
         rules_free(rules, n);
         if (r < 0)
                 return berth_err_prefix(err, "network %s", net->name);
@@ -434,7 +470,7 @@ int nft_ports_add(const struct nft_port *ports, size_t n, struct berth_error **e
         rules = xmalloc((n ?: 1) * sizeof(*rules));
         for (size_t i = 0; i < n; i++)
                 port_rule(&ports[i], &rules[i]);
-        r = apply_rules(rules, n, err);
+        r = apply_rules(rules, n, false, err);
         rules_free(rules, n);
         return r;
 }

@@ -8,15 +8,17 @@
  * podman's, ufw's and firewalld's tables are never touched and never touch
  * ours (docs/design/network.md, "nftables"). IPv4 only for now.
  *
- *   base chains (recreated by every call, atomically, in the same batch):
- *     prerouting   nat hook prerouting, dstnat   fib daddr type local jump published
- *     output       nat hook output, -100         fib daddr type local jump published
- *     postrouting  nat hook postrouting, srcnat  jump masq
- *     forward      filter hook forward, filter   ct state established,related accept; jump fwd
- *     raw-prerouting filter hook prerouting, raw jump guard
+ *   base chains (created, or repaired when incomplete, in the same transaction as a change):
+ *     prerouting      nat hook prerouting, dstnat    fib daddr type local jump published-ports
+ *     output          nat hook output, -100          fib daddr type local jump published-ports
+ *     postrouting     nat hook postrouting, srcnat   jump outbound-nat
+ *     forward         filter hook forward, filter    ct state established,related accept;
+ *                                                    jump bridge-forward
+ *     raw-prerouting  filter hook prerouting, raw    jump localnet-guard
  *   regular chains (the rules added and removed below):
- *     published  one dnat rule per published port, comment "ctr=<id> <mapping>"
- *     masq, fwd, guard  a network's rules, comment "net=<name> <what>"
+ *     published-ports  one dnat rule per published port, comment "ctr=<id> <mapping>"
+ *     outbound-nat, bridge-forward, localnet-guard
+ *                      a network's rules, comment "net=<name> <what>"
  *
  * Every rule carries a comment naming its owner; removal lists the table
  * (JSON, with handles) and deletes exactly the rules whose comment names that
@@ -31,7 +33,7 @@
  * output chain; for the kernel to route a packet with source 127.0.0.1 out of
  * the bridge, the bridge needs net.ipv4.conf.<bridge>.route_localnet=1 (set by
  * the bridge's creator). The network's rules then masquerade that source to
- * the bridge address, and the guard chain drops packets arriving from the
+ * the bridge address, and localnet-guard drops packets arriving from the
  * bridge for 127.0.0.0/8, which route_localnet would otherwise let in.
  */
 #include <stdbool.h>
