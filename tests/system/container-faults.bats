@@ -169,6 +169,30 @@ ctr_pid() {
         assert_no_leftovers "$id"
 }
 
+@test "kill -9 of the supervisors at random moments of run -d: rm -f still removes everything" {
+        local i pid ids id rc
+        for i in $(seq 10); do
+                timeout 20 "$BERTH" run -d busybox sleep 60 >/dev/null 2>&1 &
+                pid=$!
+                sleep "0.$(printf '%03d' $((RANDOM % 101)))"
+                kill -9 $(shims_of_root) 2>/dev/null || true
+                # The CLI fails or succeeds, but it does not hang on a dead supervisor.
+                wait "$pid" && rc=0 || rc=$?
+                [ "$rc" != 124 ] || fail "round $i: run -d hung after its supervisor was killed"
+        done
+        ids=$(all_ids)
+        [ -n "$ids" ] || fail "no container recorded"
+        # (One may run: a kill that came before its supervisor existed.)
+        run b ps -a --format '{{.Status}}'
+        assert_status 0
+        for id in $ids; do
+                run b rm -f "$id"
+                [ "$status" = 0 ] || fail "rm -f $id: exit $status: $output"
+        done
+        [ -z "$(all_ids)" ] || fail "left after rm -f: $(all_ids)"
+        assert_no_leftovers $ids
+}
+
 @test "reboot: supervisors and containers killed, runroot emptied: ps -a shows Exited, start works" {
         local ids id pids=""
         for i in 1 2 3; do b run -d --name "r$i" busybox sleep 300 >/dev/null; done

@@ -385,6 +385,7 @@ int container_delete(struct store *s, struct container *c, struct berth_error **
         r = containers_dir_open(s, &dir, err);
         if (r < 0)
                 return r;
+        container_runtime_leftovers_cleanup(s, c);
         (void)umount2(rootfs, MNT_DETACH);
         /* Only our own name: after a rename race the link may already be someone else's. */
         if (resolve_name(dir, c->name, owner) == 0 && streq(owner, c->id))

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "base/json-util.h"
 #include "base/syscalls.h"
 #include "base/xalloc.h"
+#include "container/container-internal.h"
 #include "container/oci-config.h"
 #include "container/shim-protocol.h"
 #include "runtime/runtime.h"
@@ -173,6 +175,24 @@ int container_external_runtime_run(struct store *s, const char *runtime, const c
 
 /* ---- stale records ---- */
 
+/*
+ * A shim killed between the runtime's cgroup_create and its state file leaves empty cgroups that no
+ * runtime state names: remove them by the path oci-config.c gives (/berth/<id>, every hierarchy).
+ * rmdir removes only an empty cgroup, so a live one is never touched.
+ */
+static void cgroup_dirs_remove_empty(const char *id)
+{
+        _cleanup_free_ char *v1 = xasprintf("/sys/fs/cgroup/*/berth/%s", id);
+        _cleanup_free_ char *v2 = xasprintf("/sys/fs/cgroup/berth/%s", id);
+        glob_t g = { 0 };
+
+        if (glob(v1, GLOB_NOSORT, NULL, &g) == 0)
+                for (size_t i = 0; i < g.gl_pathc; i++)
+                        (void)rmdir(g.gl_pathv[i]);
+        globfree(&g);
+        (void)rmdir(v2);
+}
+
 /* Whatever the runtime still holds of the container (its init survives a killed shim), then the rootfs. */
 static void runtime_cleanup(struct store *s, struct container *c)
 {
@@ -185,8 +205,14 @@ static void runtime_cleanup(struct store *s, struct container *c)
                 _cleanup_free_ char *root = container_runtime_root(s);
                 struct runtime_context ctx = { .state_root = root };
                 (void)runtime_delete(&ctx, c->id, true, NULL);
+                cgroup_dirs_remove_empty(c->id);
         }
         (void)container_rootfs_umount(s, c, NULL);
+}
+
+void container_runtime_leftovers_cleanup(struct store *s, struct container *c)
+{
+        runtime_cleanup(s, c);
 }
 
 static bool status_is_live(enum container_status st)
@@ -305,9 +331,36 @@ static int spawn_shim(struct store *s, const struct container *c, bool attach, i
         return 0;
 }
 
-static int ready_line(int fd, char *buf, size_t size, struct berth_error **err)
+/*
+ * EOF on the ready pipe does not always tell a dead shim: an init it left in "created" (the shim killed
+ * between create and start) holds a copy of the pipe's write end. So the wait also watches the shim's
+ * pid file: once written, a shim gone means no line will come.
+ */
+static int ready_wait(struct store *s, const struct container *c, int fd)
 {
-        int r = shim_read_line(fd, buf, size);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        unsigned long long start;
+        pid_t pid;
+
+        for (;;) {
+                int r = poll(&p, 1, 100);
+                if (r > 0)
+                        return 0;
+                if (r < 0 && errno != EINTR)
+                        return -errno;
+                /* A line written just before the shim exited still counts. */
+                if (r == 0 && read_shim_pid(s, c->id, &pid, &start) == 0 && !container_supervisor_alive(s, c))
+                        return poll(&p, 1, 0) > 0 ? 0 : -EPIPE;
+        }
+}
+
+static int ready_line(struct store *s, const struct container *c, int fd, char *buf, size_t size,
+                      struct berth_error **err)
+{
+        int r = ready_wait(s, c, fd);
+
+        if (r == 0)
+                r = shim_read_line(fd, buf, size);
 
         if (r == -EPIPE)
                 return berth_err_msg(err, EIO, "the container supervisor exited before the container started");
@@ -374,7 +427,7 @@ int container_start(struct store *s, struct container *c, const struct container
         if (r < 0)
                 goto out;
         /* "P": the shim owns the container now and takes the lock itself to record the start. */
-        r = ready_line(ready, line, sizeof(line), err);
+        r = ready_line(s, c, ready, line, sizeof(line), err);
         if (r < 0)
                 goto out;
         if (line[0] == 'E') {
@@ -383,7 +436,7 @@ int container_start(struct store *s, struct container *c, const struct container
         }
         container_unlock(lock);
         lock = -1;
-        r = ready_line(ready, line, sizeof(line), err);
+        r = ready_line(s, c, ready, line, sizeof(line), err);
         if (r == 0)
                 r = shim_reply_parse(line, &n, err);
 out:
