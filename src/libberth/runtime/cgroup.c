@@ -775,6 +775,28 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct berth_error **err)
         return cg->ops->enter(cg, pid, err);
 }
 
+int cgroup_clone_target(const struct cgroup *cg, int *ret_fd, struct berth_error **err)
+{
+        *ret_fd = -1;
+        if (!cg->unified_dir)
+                return 0;
+        *ret_fd = open(cg->unified_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*ret_fd < 0)
+                return berth_err(err, errno, "open `%s`", cg->unified_dir);
+        return 0;
+}
+
+/* "0" is the caller; through "tasks" only this thread moves, which is the whole of a single-threaded process. */
+int cgroup_enter_self(struct cgroup *cg, struct berth_error **err)
+{
+        for (size_t i = 0; i < cg->n_h; i++) {
+                int r = cgroup_writef(cg->h[i].dir, "tasks", err, "0");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int cgroup_update(struct cgroup *cg, const struct cgroup_resources *res, struct berth_error **err)
 {
         return cg->ops->update(cg, res, err);

@@ -45,6 +45,19 @@ int cgroup_load(json_t *j, struct cgroup **ret, struct berth_error **err);
 struct cgroup *cgroup_free(struct cgroup *cg);
 
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct berth_error **err);
+/*
+ * The fast way in, for a new single-threaded process, in two halves. The
+ * parent creates the cgroup with pid 0 and clones the child with
+ * CLONE_INTO_CGROUP and the fd of cgroup_clone_target() (v2, or hybrid's
+ * unified cgroup; *ret_fd = -1 when there is none: pure v1); the child then calls
+ * cgroup_enter_self() for the v1 hierarchies. Why: a write of a pid to
+ * cgroup.procs takes the kernel's global threadgroup lock for writing, which
+ * waits for an RCU grace period (10-20 ms here, the largest single cost of
+ * `berth run`); a clone into the cgroup, and a thread moving itself through
+ * a v1 "tasks" file, do not take it.
+ */
+int cgroup_clone_target(const struct cgroup *cg, int *ret_fd, struct berth_error **err);
+int cgroup_enter_self(struct cgroup *cg, struct berth_error **err);
 int cgroup_update(struct cgroup *cg, const struct cgroup_resources *res, struct berth_error **err);
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct berth_error **err);
 /* "paused" when frozen. */

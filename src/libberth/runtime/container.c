@@ -43,6 +43,8 @@ struct create_job {
         int state_fd, start_fd, console_fd, sync_fd;
         pid_t pid;
         bool state_created;
+        /* The cgroup was made before the clone; the init joins its v1 hierarchies itself. */
+        bool cgroup_self_join;
 };
 
 static void create_job_release(const struct runtime_context *ctx, const char *id, struct create_job *j,
@@ -188,7 +190,26 @@ static int create_load(const struct runtime_create_options *o, struct create_job
         return 0;
 }
 
-static int create_fork(const struct runtime_create_options *o, struct create_job *j, struct berth_error **err)
+/*
+ * The single-clone path makes the cgroup first, so that the init is cloned
+ * straight into it (cgroup.h: cgroup_clone_target). *ret_fd is for
+ * CLONE_INTO_CGROUP, or -1 when the host has no cgroup2 for it.
+ */
+static int create_cgroup_early(const char *id, bool systemd, struct create_job *j, int *ret_fd,
+                               struct berth_error **err)
+{
+        int r;
+
+        *ret_fd = -1;
+        r = cgroup_create(id, j->spec->cgroups_path, systemd, j->res, 0, &j->cgroup, err);
+        if (r < 0)
+                return r;
+        j->cgroup_self_join = true;
+        return cgroup_clone_target(j->cgroup, ret_fd, err);
+}
+
+static int create_fork(const struct runtime_create_options *o, struct create_job *j, int cgroup_fd,
+                       struct berth_error **err)
 {
         const struct oci_spec *s = j->spec;
         int sv[2];
@@ -217,9 +238,22 @@ static int create_fork(const struct runtime_create_options *o, struct create_job
                         .flags = ns_new_flags(s, false) & ~(unsigned long)CLONE_NEWCGROUP,
                         .exit_signal = SIGCHLD,
                 };
+                if (cgroup_fd >= 0) {
+                        args.flags |= CLONE_INTO_CGROUP;
+                        args.cgroup = (uint64_t)cgroup_fd;
+                }
                 pid = (pid_t)sys_clone3(&args, sizeof(args));
-                if (pid < 0 && errno == ENOSYS)
+                if (pid < 0 && cgroup_fd >= 0 && errno != ENOSYS) {
+                        /* Not clonable into (e.g. an old kernel's EINVAL): the parent moves it in later. */
+                        j->cgroup_self_join = false;
+                        args.flags &= ~CLONE_INTO_CGROUP;
+                        args.cgroup = 0;
+                        pid = (pid_t)sys_clone3(&args, sizeof(args));
+                }
+                if (pid < 0 && errno == ENOSYS) {
+                        j->cgroup_self_join = false;
                         pid = fork(); /* TODO unreachable on our kernels; keeps old ones working */
+                }
         }
         if (pid < 0) {
                 int e = errno;
@@ -287,10 +321,18 @@ static int create_setup_init(struct runtime_context *ctx, const char *id, struct
                 if (r < 0)
                         return r;
         }
-        r = cgroup_create(id, j->spec->cgroups_path, ctx->systemd_cgroup, j->res, j->pid, &j->cgroup, err);
+        if (!j->cgroup)
+                r = cgroup_create(id, j->spec->cgroups_path, ctx->systemd_cgroup, j->res, j->pid, &j->cgroup,
+                                  err);
+        else if (!j->cgroup_self_join)
+                r = cgroup_enter(j->cgroup, j->pid, err);
+        else
+                r = 0;
         if (r < 0)
                 return r;
         cgj = cgroup_to_json(j->cgroup);
+        if (j->cgroup_self_join)
+                json_object_set_new(cgj, "selfJoin", json_true());
         cg_json = json_dumps(cgj, JSON_COMPACT);
         json_decref(cgj);
         r = sync_send_payload(j->sync_fd, SYNC_CGROUP_DONE, cg_json ? cg_json : "", err);
@@ -371,7 +413,15 @@ static int create_with_console(struct runtime_context *ctx, const struct runtime
         r = j.start_fd = start_socket_listen(j.state_fd, err);
         if (r < 0)
                 goto fail;
-        r = create_fork(o, &j, err);
+        if (!j.spec->namespaces[OCI_NS_USER].present && !j.spec->namespaces[OCI_NS_PID].path) {
+                _cleanup_close_ int cgroup_fd = -1;
+                r = create_cgroup_early(o->id, ctx->systemd_cgroup, &j, &cgroup_fd, err);
+                if (r < 0)
+                        goto fail;
+                r = create_fork(o, &j, cgroup_fd, err);
+        } else {
+                r = create_fork(o, &j, -1, err);
+        }
         if (r < 0)
                 goto fail;
         r = create_setup_init(ctx, o->id, &j, err);

@@ -164,6 +164,7 @@ static int init_receive_cgroup(struct init_config *c, struct berth_error **err)
 {
         _cleanup_free_ char *payload = NULL;
         _cleanup_json_ json_t *j = NULL;
+        int r;
 
         if (sync_expect_payload(c->sync_fd, SYNC_CGROUP_DONE, &payload, err) < 0)
                 _exit(1); /* the parent failed and reports its own error */
@@ -172,7 +173,13 @@ static int init_receive_cgroup(struct init_config *c, struct berth_error **err)
         j = json_loads(payload, 0, NULL);
         if (!j)
                 return berth_err_msg(err, EPROTO, "sync: bad cgroup description");
-        return cgroup_load(j, &c->cgroup, err);
+        r = cgroup_load(j, &c->cgroup, err);
+        if (r < 0)
+                return r;
+        /* Cloned into the cgroup2 part; the v1 hierarchies are joined from here (cgroup.h). */
+        if (json_is_true(json_object_get(j, "selfJoin")))
+                return cgroup_enter_self(c->cgroup, err);
+        return 0;
 }
 
 static int init_setup_fs(struct init_config *c, struct berth_error **err)
