@@ -196,7 +196,33 @@ static int spawn(char *const argv[])
 
 #define SH(...) spawn((char *const[]){__VA_ARGS__, NULL})
 
-/* The "container": its own namespace, an echo-ish server on :8000 for three connections. */
+/*
+ * The container reaches its own published port through the host's address
+ * (hairpin). Only the hairpin masquerade makes the handshake complete: without
+ * it the reply would go straight back, from an address the client never
+ * called. Returns 0 if accepted with the gateway as the peer.
+ */
+static int hairpin(int listen_fd)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(8080)}, peer;
+        socklen_t len = sizeof(peer);
+        int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), s;
+
+        inet_pton(AF_INET, "10.99.0.1", &sa.sin_addr);
+        if (c < 0 || (connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS))
+                return -1;
+        s = accept(listen_fd, (struct sockaddr *)&peer, &len); /* alarm() bounds the wait */
+        if (s < 0)
+                return -1;
+        close(s);
+        close(c);
+        return peer.sin_addr.s_addr == htonl(0x0a630001) ? 0 : -1; /* 10.99.0.1 */
+}
+
+/*
+ * The "container": its own namespace, an echo-ish server on :8000 for three
+ * connections, then a hairpin connection of its own; exit 0 if all went well.
+ */
 static void container_main(int ready_fd)
 {
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(8000)};
@@ -228,7 +254,7 @@ static void container_main(int ready_fd)
                 dprintf(c, "%s from %s", buf, inet_ntoa(peer.sin_addr));
                 close(c);
         }
-        _exit(0);
+        _exit(hairpin(fd) == 0 ? 0 : 6);
 }
 
 /* Connects to ip:port from this (the "host") namespace, sends msg, returns the reply. */
