@@ -27,7 +27,7 @@ static const struct cli_option prune_options[] = {
     {NULL},
 };
 
-/* Docker's prompt, word for word; only "y"/"Y" (then end of line) goes on. */
+/* Docker's prompt, word for word (docker/cli's system prune); only "y"/"Y" (then end of line) goes on. */
 static bool prune_confirm(bool all, bool volumes)
 {
         char line[64] = "";
@@ -37,11 +37,12 @@ static bool prune_confirm(bool all, bool volumes)
                "  - all networks not used by at least one container\n"
                "%s"
                "  - %s\n"
-               "  - unused build cache\n"
+               "  - %s build cache\n"
                "\n"
                "Are you sure you want to continue? [y/N] ",
                volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
-               all ? "all images without at least one container associated to them" : "all dangling images");
+               all ? "all images without at least one container associated to them" : "all dangling images",
+               all ? "all" : "unused");
         fflush(stdout);
         if (!fgets(line, sizeof(line), stdin))
                 return false;

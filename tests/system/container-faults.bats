@@ -274,6 +274,8 @@ ctr_pid() {
         run b system prune <<<"n"
         assert_status 0
         assert_line_match '^  - all dangling images$'
+        assert_line_match '^  - unused build cache$'
+        refute_line_match 'volumes'
         [ "$(all_ids | wc -l)" = 3 ] || fail "answering n removed something"
         run b system prune -f
         assert_status 0
@@ -287,7 +289,8 @@ ctr_pid() {
         [ "${#lines[@]}" = 1 ] || fail "images after prune: $output"
         run b system prune -a <<<"y"
         assert_status 0
-        assert_line_match 'all images without at least one container associated to them'
+        assert_line_match '^  - all images without at least one container associated to them$'
+        assert_line_match '^  - all build cache$'
         run b images -q
         [ "${#lines[@]}" = 1 ] || fail "the image a running container uses was pruned"
         # --volumes: the anonymous volume of a pruned container goes, a named one stays.
