@@ -58,6 +58,11 @@ TEST(test_forms)
         /* Docker's quirks: only the first two range parts and the first protocol count. */
         ASSERT_OK(check("1-2-3:80", 1, "0.0.0.0:1-2->80/tcp"));
         ASSERT_OK(check("80/tcp/udp", 1, "0.0.0.0:0->80/tcp"));
+        ASSERT_OK(check("8080:80/UDP", 1, "0.0.0.0:8080->80/udp"));
+        /* The long form. */
+        ASSERT_OK(check("target=80,published=8080", 1, "0.0.0.0:8080->80/tcp"));
+        ASSERT_OK(check("target=80,published=8080,protocol=udp,mode=host", 1, "0.0.0.0:8080->80/udp"));
+        ASSERT_OK(check("target=80", 1, "0.0.0.0:0->80/tcp"));
 }
 
 TEST(test_ranges)
@@ -116,6 +121,12 @@ TEST(test_bad_specs)
         ASSERT_OK(check("", -EINVAL, "no port specified: <empty>"));
         ASSERT_OK(check("8080:", -EINVAL, "no port specified: 8080:<empty>"));
         ASSERT_OK(check("1.2.3.4::", -EINVAL, "no port specified: 1.2.3.4::<empty>"));
+        ASSERT_OK(check("target=abc", -EINVAL, "invalid containerPort: abc"));
+        ASSERT_OK(check("published=8080", -EINVAL, "no port specified: 8080:/tcp<empty>"));
+        ASSERT_OK(
+            check("target=80,x", -EINVAL, "invalid publish opts format (should be name=value but got 'x')"));
+        ASSERT_OK(check("target=80,=5", -EINVAL,
+                        "invalid publish opts format (should be name=value but got '=5')"));
 }
 
 static int expose_msg(const char *spec, char *buf, size_t size)

@@ -7,6 +7,7 @@
  * error text.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -37,6 +38,18 @@ enum port_proto port_proto_from_string(const char *s)
                 if (streq(s, proto_names[i]))
                         return i;
         return _PORT_PROTO_INVALID;
+}
+
+/* Docker lower-cases the protocol: "80/UDP" is udp. */
+static enum port_proto proto_lookup(const char *proto)
+{
+        char lower[8];
+        size_t i;
+
+        for (i = 0; proto[i] && i < sizeof(lower) - 1; i++)
+                lower[i] = (char)tolower((unsigned char)proto[i]);
+        lower[i] = '\0';
+        return proto[i] ? _PORT_PROTO_INVALID : port_proto_from_string(lower);
 }
 
 /* Go's strconv.ParseUint(s, 10, 16): -EINVAL "invalid syntax", -ERANGE "value out of range". */
@@ -206,15 +219,51 @@ static int parse_spec_ports(const char *spec, struct spec_parts *p, struct spec_
         return 0;
 }
 
-int port_parse_spec(const char *spec, struct port_list *list, struct berth_error **err)
+/*
+ * Docker's long form, "target=80,published=8080,protocol=udp", is rewritten
+ * to "8080:80/udp" and then parsed as the short one (the CLI's
+ * convertToStandardNotation); unknown keys are ignored, as there.
+ */
+static int long_form(const char *spec, char **ret, struct berth_error **err)
 {
         _cleanup_free_ char *copy = xstrdup(spec);
+        const char *target = "", *published = "", *protocol = "tcp";
+        char *rest = copy, *param, *eq;
+
+        while ((param = strsep(&rest, ","))) {
+                eq = strchr(param, '=');
+                if (!eq || eq == param)
+                        return berth_err_msg(
+                            err, EINVAL, "invalid publish opts format (should be name=value but got '%s')",
+                            param);
+                *eq = '\0';
+                if (streq(param, "target"))
+                        target = eq + 1;
+                else if (streq(param, "published"))
+                        published = eq + 1;
+                else if (streq(param, "protocol"))
+                        protocol = eq + 1;
+        }
+        *ret = xasprintf("%s:%s/%s", published, target, protocol);
+        return 0;
+}
+
+int port_parse_spec(const char *spec, struct port_list *list, struct berth_error **err)
+{
+        _cleanup_free_ char *converted = NULL, *copy = NULL;
         struct port_mapping m = {0};
         struct spec_parts p;
         struct spec_ports sp;
         const char *proto, *cport;
         int r;
 
+        if (strchr(spec, '=')) {
+                r = long_form(spec, &converted, err);
+                if (r < 0)
+                        return r;
+                spec = converted; /* later messages quote the converted form, as Docker's do */
+        }
+        copy = xstrdup(spec);
         split_parts(copy, &p);
         split_proto(p.cport, &proto, &cport);
         p.cport = (char *)cport;
@@ -226,7 +275,7 @@ int port_parse_spec(const char *spec, struct port_list *list, struct berth_error
         r = parse_spec_ports(spec, &p, &sp, err);
         if (r < 0)
                 return r;
-        m.proto = port_proto_from_string(proto);
+        m.proto = proto_lookup(proto);
         if ((int)m.proto < 0)
                 return berth_err_msg(err, EINVAL, "invalid proto: %s", proto);
 
@@ -256,7 +305,7 @@ int port_parse_expose(const char *spec, struct port_expose *ret, struct berth_er
         if (parse_range(port, &e.start, &e.end, why, sizeof(why)) < 0)
                 return berth_err_msg(err, EINVAL, "invalid range format for --expose: %s, error: %s", spec,
                                      why);
-        e.proto = port_proto_from_string(proto);
+        e.proto = proto_lookup(proto);
         if ((int)e.proto < 0)
                 return berth_err_msg(err, EINVAL, "invalid proto: %s", proto);
         *ret = e;

@@ -7,7 +7,9 @@
  *
  * -p is parsed exactly as Docker's client does (go-connections' ParsePortSpec):
  *   [IP:][HOSTPORT:]CPORT[/PROTO]   HOSTPORT and CPORT may be ranges A-B,
- *   IP may be IPv6 in brackets ([::1]:8080:80) or bare (::1:8080:80).
+ *   IP may be IPv6 in brackets ([::1]:8080:80) or bare (::1:8080:80);
+ *   PROTO tcp, udp or sctp in any case; and the long form
+ *   target=80,published=8080,protocol=udp (no IP in that form, as Docker).
  * One spec yields one mapping per container port. A host range paired with a
  * single container port (8000-8010:80) is kept as a range: the host port is
  * picked from it when the container starts (port_allocate()). Host port 0 or
