@@ -219,6 +219,21 @@ static int hairpin(int listen_fd)
         return peer.sin_addr.s_addr == htonl(0x0a630001) ? 0 : -1; /* 10.99.0.1 */
 }
 
+/* One datagram back to its sender: "<what it said> from <its address>". */
+static int udp_echo(int fd)
+{
+        struct sockaddr_in peer;
+        socklen_t len = sizeof(peer);
+        char buf[64], out[128];
+        ssize_t n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&peer, &len);
+
+        if (n <= 0)
+                return -1;
+        buf[n] = '\0';
+        snprintf(out, sizeof(out), "%s from %s", buf, inet_ntoa(peer.sin_addr));
+        return sendto(fd, out, strlen(out), 0, (struct sockaddr *)&peer, len) > 0 ? 0 : -1;
+}
+
 /*
  * The "container": its own namespace, an echo-ish server on :8000 for three
  * connections, then a hairpin connection of its own; exit 0 if all went well.
@@ -226,15 +241,17 @@ static int hairpin(int listen_fd)
 static void container_main(int ready_fd)
 {
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(8000)};
-        int one = 1, fd, c;
+        int one = 1, fd, c, ufd;
         char buf[64];
 
         alarm(20);
         if (unshare(CLONE_NEWNET) < 0)
                 _exit(1);
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ufd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0)
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0 ||
+            bind(ufd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
                 _exit(2);
         if (write(ready_fd, "r", 1) != 1)
                 _exit(3);
@@ -254,7 +271,9 @@ static void container_main(int ready_fd)
                 dprintf(c, "%s from %s", buf, inet_ntoa(peer.sin_addr));
                 close(c);
         }
-        _exit(hairpin(fd) == 0 ? 0 : 6);
+        if (hairpin(fd) < 0)
+                _exit(6);
+        _exit(udp_echo(ufd) == 0 ? 0 : 7);
 }
 
 /* Connects to ip:port from this (the "host") namespace, sends msg, returns the reply. */
@@ -275,6 +294,25 @@ static int exchange(const char *ip, uint16_t p, const char *msg, char *reply, si
         while ((n = read(fd, reply + total, size - 1 - (size_t)total)) > 0)
                 total += n;
         reply[total] = '\0';
+        return 0;
+}
+
+/* One datagram to ip:port and its answer. */
+static int udp_exchange(const char *ip, uint16_t p, const char *msg, char *reply, size_t size)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(p)};
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct timeval tv = {.tv_sec = 5};
+        ssize_t n;
+
+        inet_pton(AF_INET, ip, &sa.sin_addr);
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || write(fd, msg, strlen(msg)) < 0)
+                return -errno;
+        n = read(fd, reply, size - 1);
+        if (n < 0)
+                return -errno;
+        reply[n] = '\0';
         return 0;
 }
 
@@ -368,9 +406,13 @@ TEST(test_dnat_traffic)
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_child_ pid_t ctr = 0;
         _cleanup_close_ int rd = -EBADF, wr = -EBADF;
+        struct nft_port udp = port;
         int pipefd[2], status;
         char reply[128], c;
 
+        udp.host_ip = "127.0.0.1";
+        udp.host_port = 8081;
+        udp.proto = PORT_PROTO_UDP;
         ASSERT_OK(pipe2(pipefd, O_CLOEXEC));
         rd = pipefd[0];
         wr = pipefd[1];
@@ -392,6 +434,10 @@ TEST(test_dnat_traffic)
         /* From a third namespace, routed: prerouting DNAT, forwarded, not masqueraded. */
         ASSERT_OK(from_other_namespace(reply, sizeof(reply)));
         ASSERT_STREQ(reply, "outside from 10.98.0.2");
+        /* udp, on 127.0.0.1 only (the container handles it after its hairpin check). */
+        ASSERT_OK(nft_port_add(&udp, &err));
+        ASSERT_OK(udp_exchange("127.0.0.1", 8081, "ping", reply, sizeof(reply)));
+        ASSERT_STREQ(reply, "ping from 10.99.0.1");
         ASSERT_EQ(waitpid(ctr, &status, 0), ctr);
         ctr = 0;
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
