@@ -98,8 +98,8 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len, str
         return 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode,
-                         struct berth_error **err)
+static int write_file_replace_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                                 bool durable, struct berth_error **err)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
         _cleanup_close_ int fd = -EBADF;
@@ -107,7 +107,7 @@ int write_file_atomic_at(int dirfd, const char *path, const char *data, size_t l
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return berth_err(err, errno, "create `%s`", tmp);
-        if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
                 int e = errno;
                 (void)unlinkat(dirfd, tmp, 0);
                 return berth_err(err, e, "write `%s`", tmp);
@@ -118,6 +118,18 @@ int write_file_atomic_at(int dirfd, const char *path, const char *data, size_t l
                 return berth_err(err, e, "rename `%s`", path);
         }
         return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                         struct berth_error **err)
+{
+        return write_file_replace_at(dirfd, path, data, len, mode, true, err);
+}
+
+int write_file_volatile_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                           struct berth_error **err)
+{
+        return write_file_replace_at(dirfd, path, data, len, mode, false, err);
 }
 
 int mkdir_p(const char *path, mode_t mode, struct berth_error **err)

@@ -14,6 +14,14 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len, str
 /* Replaces path atomically: temp file in the same dir, fsync, rename (DESIGN.md principle 5). */
 int write_file_atomic_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode,
                          struct berth_error **err);
+/*
+ * The same without the fsync: readers still see the old or the new file, never a mix, but after a
+ * power loss (not a process crash) the new file may be empty. Only for files that are written again
+ * before each use (a container's config.json, hosts, resolv.conf), or that are removed when their
+ * process ends (the record of a --rm container): an fsync on a disk costs 0.3-3 ms.
+ */
+int write_file_volatile_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                           struct berth_error **err);
 /* mkdir -p for host-side paths that berth owns. */
 int mkdir_p(const char *path, mode_t mode, struct berth_error **err);
 /* rm -rf of a host-side directory berth owns; never crosses mount points. */

@@ -139,6 +139,14 @@ int container_save(struct store *s, struct container *c, struct berth_error **er
         text = json_dumps(c->record, JSON_COMPACT);
         if (!text)
                 oom();
+        /*
+         * The record of a --rm container is not fsynced (create, start, running, exited: 5 fsyncs a
+         * run): its supervisor deletes it when the container ends, and after a power loss a torn
+         * record of it is one `rm -f` would have removed anyway. Other records keep the fsync: they
+         * are the container's existence and its last state across a reboot.
+         */
+        if (json_is_true(json_object_get(json_object_get(c->record, "HostConfig"), "AutoRemove")))
+                return write_file_volatile_at(dir, path, text, strlen(text), 0600, err);
         return write_file_atomic_at(dir, path, text, strlen(text), 0600, err);
 }
 

@@ -46,8 +46,8 @@ static int write_etc(struct oci_build *b, const char *name, const char *text, st
 
         if (dfd < 0)
                 return berth_err(err, errno, "open `%s`", b->dir);
-        /* 0644: the container's non-root users read them too. */
-        return write_file_atomic_at(dfd, name, text, strlen(text), 0644, err);
+        /* 0644: the container's non-root users read them too. No fsync: written again at every start. */
+        return write_file_volatile_at(dfd, name, text, strlen(text), 0644, err);
 }
 
 /* ExtraHosts: "name:ip" (Docker's --add-host; "name=ip" as well). */

@@ -544,7 +544,7 @@ static int build(struct oci_build *b, json_t **ret, struct berth_error **err)
 int container_oci_config(struct store *s, struct container *c, struct image *img, json_t **ret,
                          struct berth_error **err)
 {
-        _cleanup_free_ char *dir = container_dir(s, c->id), *rootfs = NULL, *path = NULL;
+        _cleanup_free_ char *dir = container_dir(s, c->id), *rootfs = NULL, *path = NULL, *text = NULL;
         const char *net;
         json_t *spec = NULL;
         struct oci_build b = {
@@ -575,8 +575,12 @@ int container_oci_config(struct store *s, struct container *c, struct image *img
         close(b.rootfs_fd);
         if (r < 0)
                 return berth_err_prefix(err, "container %.12s", c->id);
+        /* No fsync (fs-util.h): config.json is built again at every start. */
+        text = json_dumps(spec, JSON_COMPACT);
+        if (!text)
+                oom();
         path = xasprintf("%s/config.json", dir);
-        r = json_write_atomic(path, spec, err);
+        r = write_file_volatile_at(AT_FDCWD, path, text, strlen(text), 0600, err);
         if (r >= 0)
                 r = container_save(s, c, err);
         if (r < 0) {
