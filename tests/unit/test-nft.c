@@ -341,17 +341,25 @@ static int veth_setup(pid_t ctr)
         return write_sysctl("/proc/sys/net/ipv4/conf/br-test/route_localnet", "1");
 }
 
-/* Another namespace routed through the test's "host" one: reaches the port through prerouting. */
+/*
+ * Another namespace routed through the test's "host" one: reaches the port
+ * through prerouting. Tries once per byte on go_fd, answering the reply or
+ * "FAIL" on result_fd.
+ */
 static void client_main(int ready_fd, int go_fd, int result_fd)
 {
-        char reply[128] = "", c;
+        char reply[128], c;
 
-        alarm(20);
-        if (unshare(CLONE_NEWNET) < 0 || write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) != 1)
+        alarm(30);
+        if (unshare(CLONE_NEWNET) < 0 || write(ready_fd, "r", 1) != 1)
                 _exit(1);
-        if (exchange("10.98.0.1", 8080, "outside", reply, sizeof(reply)) < 0)
-                _exit(2);
-        _exit(write(result_fd, reply, strlen(reply)) > 0 ? 0 : 3);
+        while (read(go_fd, &c, 1) == 1) {
+                if (exchange("10.98.0.1", 8080, "outside", reply, sizeof(reply)) < 0)
+                        strcpy(reply, "FAIL");
+                if (write(result_fd, reply, strlen(reply)) <= 0)
+                        _exit(3);
+        }
+        _exit(0);
 }
 
 static int client_setup(pid_t cli)
@@ -370,12 +378,29 @@ static int client_setup(pid_t cli)
         return write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"); /* this test namespace's only */
 }
 
-/* Forks a client namespace and has it connect to 10.98.0.1:8080; its reply into buf. */
-static int from_other_namespace(char *buf, size_t size)
+static int client_try(int go, int res, char *buf, size_t size)
 {
-        _cleanup_child_ pid_t cli = 0;
-        int ready[2], go[2], res[2], status;
         ssize_t n;
+
+        if (write(go, "g", 1) != 1)
+                return -1;
+        n = read(res, buf, size - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        return n > 0 ? 0 : -1;
+}
+
+/*
+ * Forks a client namespace on its own link (cli0, 10.98.0.0/24) that
+ * connects to 10.98.0.1:8080: first while cli0 is an internal network (the
+ * reply into blocked), then as a plain one (into reply).
+ */
+static int from_other_namespace(char *blocked, char *reply, size_t size)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        const struct nft_network inner = {
+            .name = "cli", .bridge = "cli0", .subnet = "10.98.0.0/24", .internal = true};
+        _cleanup_child_ pid_t cli = 0;
+        int ready[2], go[2], res[2], status, r = -1;
         char c;
 
         if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
@@ -383,22 +408,24 @@ static int from_other_namespace(char *buf, size_t size)
         cli = fork();
         if (cli < 0)
                 return -1;
-        if (cli == 0)
+        if (cli == 0) {
+                close(go[1]); /* or its loop would never see the end */
                 client_main(ready[1], go[0], res[1]);
+        }
         close(ready[1]);
         close(go[0]);
         close(res[1]);
-        if (read(ready[0], &c, 1) != 1 || client_setup(cli) < 0 || write(go[1], "g", 1) != 1)
-                return -1;
-        n = read(res[0], buf, size - 1);
-        buf[n > 0 ? n : 0] = '\0';
+        if (read(ready[0], &c, 1) == 1 && client_setup(cli) == 0 && nft_network_add(&inner, &err) == 0 &&
+            client_try(go[1], res[0], blocked, size) == 0 && nft_network_remove("cli", &err) == 0 &&
+            client_try(go[1], res[0], reply, size) == 0)
+                r = 0;
         close(ready[0]);
-        close(go[1]);
+        close(go[1]); /* the client's loop ends */
         close(res[0]);
         if (waitpid(cli, &status, 0) != cli)
                 return -1;
         cli = 0;
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+        return r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 TEST(test_dnat_traffic)
@@ -408,7 +435,7 @@ TEST(test_dnat_traffic)
         _cleanup_close_ int rd = -EBADF, wr = -EBADF;
         struct nft_port udp = port;
         int pipefd[2], status;
-        char reply[128], c;
+        char reply[128], blocked[128], c;
 
         udp.host_ip = "127.0.0.1";
         udp.host_port = 8081;
@@ -432,7 +459,8 @@ TEST(test_dnat_traffic)
         ASSERT_OK(exchange("10.99.0.1", 8080, "again", reply, sizeof(reply)));
         ASSERT_STREQ(reply, "again from 10.99.0.1");
         /* From a third namespace, routed: prerouting DNAT, forwarded, not masqueraded. */
-        ASSERT_OK(from_other_namespace(reply, sizeof(reply)));
+        ASSERT_OK(from_other_namespace(blocked, reply, sizeof(reply)));
+        ASSERT_STREQ(blocked, "FAIL"); /* an internal network's container cannot get out */
         ASSERT_STREQ(reply, "outside from 10.98.0.2");
         /* udp, on 127.0.0.1 only (the container handles it after its hairpin check). */
         ASSERT_OK(nft_port_add(&udp, &err));

@@ -22,6 +22,7 @@
 #define CH_NAT "outbound-nat"
 #define CH_FWD "bridge-forward"
 #define CH_GUARD "localnet-guard"
+#define CH_ISOLATE "bridge-isolate" /* internal networks' drops, before any network's accepts */
 #define COMMENT_MAX 127 /* the kernel keeps at most 128 bytes of a rule's comment, NUL included */
 
 static void nft_ctx_freep(struct nft_ctx **c)
@@ -200,6 +201,7 @@ static void write_base(FILE *f)
               "add chain " TABLE " " CH_NAT "\n"
               "add chain " TABLE " " CH_FWD "\n"
               "add chain " TABLE " " CH_GUARD "\n"
+              "add chain " TABLE " " CH_ISOLATE "\n"
               "add chain " TABLE " prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
               "add chain " TABLE " output { type nat hook output priority -100; policy accept; }\n"
               "add chain " TABLE
@@ -215,6 +217,7 @@ static void write_base(FILE *f)
               "flush chain " TABLE " postrouting\n"
               "add rule " TABLE " postrouting jump " CH_NAT "\n"
               "flush chain " TABLE " forward\n"
+              "add rule " TABLE " forward jump " CH_ISOLATE "\n"
               "add rule " TABLE " forward ct state established,related accept\n"
               "add rule " TABLE " forward jump " CH_FWD "\n"
               "flush chain " TABLE " raw-prerouting\n"
@@ -268,8 +271,8 @@ static void comments_release(struct comments *c)
 
 static const char *const base_chains[] = {"prerouting", "output", "postrouting", "forward",
                                           "raw-prerouting"};
-#define BASE_RULES 6 /* the jumps write_base() puts into base_chains */
-static const char *const regular_chains[] = {CH_PORTS, CH_NAT, CH_FWD, CH_GUARD};
+#define BASE_RULES 7 /* the jumps write_base() puts into base_chains */
+static const char *const regular_chains[] = {CH_PORTS, CH_NAT, CH_FWD, CH_GUARD, CH_ISOLATE};
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
@@ -406,8 +409,10 @@ static size_t network_rules(const struct nft_network *n, struct rule out[6])
                 RULE(CH_FWD, "in", "iifname \"%s\" accept", n->bridge);
                 RULE(CH_FWD, "out", "oifname \"%s\" accept", n->bridge);
         } else {
-                RULE(CH_FWD, "internal-in", "iifname \"%s\" oifname != \"%s\" drop", n->bridge, n->bridge);
-                RULE(CH_FWD, "internal-out", "oifname \"%s\" iifname != \"%s\" drop", n->bridge, n->bridge);
+                RULE(CH_ISOLATE, "internal-in", "iifname \"%s\" oifname != \"%s\" drop", n->bridge,
+                     n->bridge);
+                RULE(CH_ISOLATE, "internal-out", "oifname \"%s\" iifname != \"%s\" drop", n->bridge,
+                     n->bridge);
         }
         RULE(CH_NAT, "hairpin", "ip saddr %s oifname \"%s\" ct status dnat masquerade", n->subnet,
              n->bridge);

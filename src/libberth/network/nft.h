@@ -12,13 +12,16 @@
  *     prerouting      nat hook prerouting, dstnat    fib daddr type local jump published-ports
  *     output          nat hook output, -100          fib daddr type local jump published-ports
  *     postrouting     nat hook postrouting, srcnat   jump outbound-nat
- *     forward         filter hook forward, filter    ct state established,related accept;
+ *     forward         filter hook forward, filter    jump bridge-isolate;
+ *                                                    ct state established,related accept;
  *                                                    jump bridge-forward
  *     raw-prerouting  filter hook prerouting, raw    jump localnet-guard
  *   regular chains (the rules added and removed below):
  *     published-ports  one dnat rule per published port, comment "ctr=<id> <mapping>"
- *     outbound-nat, bridge-forward, localnet-guard
- *                      a network's rules, comment "net=<name> <what>"
+ *     outbound-nat, bridge-isolate, bridge-forward, localnet-guard
+ *                      a network's rules, comment "net=<name> <what>"; an internal
+ *                      network's drops sit in bridge-isolate, ahead of every
+ *                      network's accepts (which would otherwise let its traffic out)
  *
  * Every rule carries a comment naming its owner; removal lists the table
  * (JSON, with handles) and deletes exactly the rules whose comment names that
