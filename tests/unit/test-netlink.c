@@ -20,11 +20,13 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/error.h"
 #include "base/fs-util.h"
+#include "base/strv.h"
 #include "network/ipam.h"
 #include "network/netlink.h"
 #include "tap.h"
@@ -235,6 +237,71 @@ TEST(test_move_to_netns)
         ASSERT_STREQ(err->msg, "attach `veth-m0` to bridge: link `nope0`: No such device");
 }
 
+static double now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* What one container's plumbing costs (bench/net.sh's budget is 5 ms for all of it). */
+static int plumb_one(int i, struct berth_error **err)
+{
+        struct netlink nl = NETLINK_INIT;
+        char host[IFNAMSIZ];
+        struct in_addr ip = addr("10.66.0.100");
+        uint8_t mac[6];
+        int r;
+
+        snprintf(host, sizeof(host), "vb-%d", i);
+        ip.s_addr = htonl(ntohl(ip.s_addr) + (uint32_t)i);
+        netlink_mac_from_ipv4(ip, mac);
+        r = netlink_veth_create(&nl1, host, "eth9", ns2_fd, 0, err);
+        if (r >= 0)
+                r = netlink_link_set_master(&nl1, host, "br-test", err);
+        if (r >= 0)
+                r = netlink_link_set_up(&nl1, host, true, err);
+        if (r >= 0)
+                r = netlink_open_netns(&nl, ns2_fd, err);
+        if (r >= 0)
+                r = netlink_link_set_mac(&nl, "eth9", mac, err);
+        if (r >= 0)
+                r = netlink_addr_add(&nl, "eth9", ip, 24, err);
+        if (r >= 0)
+                r = netlink_link_set_up(&nl, "eth9", true, err);
+        netlink_close(&nl);
+        return r;
+}
+
+TEST(test_setup_cost)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_strv_ char **names = NULL;
+        double setup = 0, teardown = 0, t;
+        uint8_t mac[6];
+        const int n = 20;
+
+        netlink_mac_from_ipv4(addr("10.66.0.2"), mac);
+        ASSERT_TRUE(memcmp(mac, "\x02\x42\x0a\x42\x00\x02", 6) == 0);
+        for (int i = 0; i < n; i++) {
+                char host[IFNAMSIZ];
+                snprintf(host, sizeof(host), "vb-%d", i);
+                t = now_ms();
+                ASSERT_OK(plumb_one(i, &err));
+                setup += now_ms() - t;
+                t = now_ms();
+                ASSERT_OK(netlink_link_delete(&nl1, host, &err));
+                teardown += now_ms() - t;
+        }
+        printf("# per container: setup %.2f ms, teardown %.2f ms\n", setup / n, teardown / n);
+        /* Nothing leaked: ns2 holds exactly lo, eth0 and eth1. */
+        ASSERT_OK(netlink_link_names(&nl2, &names, &err));
+        ASSERT_EQ(strv_length(names), 3);
+        ASSERT_TRUE(strv_contains(names, "lo") && strv_contains(names, "eth0") &&
+                    strv_contains(names, "eth1"));
+}
+
 TEST(test_delete)
 {
         _cleanup_error_ struct berth_error *err = NULL;
@@ -250,6 +317,15 @@ TEST(test_delete)
         ASSERT_EQ(netlink_link_index(&nl1, "veth-m0", NULL), -ENODEV);
         ASSERT_OK(netlink_link_delete(&nl1, "br-test", &err));
         ASSERT_EQ(netlink_link_index(&nl1, "br-test", NULL), -ENODEV);
+        {
+                _cleanup_strv_ char **names = NULL;
+                ASSERT_OK(netlink_link_names(&nl1, &names, &err));
+                ASSERT_EQ(strv_length(names), 1); /* ns1 is back to lo alone */
+                ASSERT_STREQ(names[0], "lo");
+                strv_freep(&names);
+                ASSERT_OK(netlink_link_names(&nl2, &names, &err));
+                ASSERT_EQ(strv_length(names), 1);
+        }
         ASSERT_EQ(netlink_link_delete(&nl1, "br-test", &err), -ENODEV);
         ASSERT_STREQ(err->msg, "delete: link `br-test`: No such device");
 }
@@ -277,6 +353,7 @@ static int run_all(void)
         RUN(test_udp_via_default_route);
         RUN(test_tcp_exchange);
         RUN(test_move_to_netns);
+        RUN(test_setup_cost);
         RUN(test_delete);
         RUN(test_ip_forward);
         netlink_close(&nl1);

@@ -17,6 +17,7 @@
 
 #include "base/cleanup.h"
 #include "base/fs-util.h"
+#include "base/strv.h"
 #include "base/xalloc.h"
 
 /* Requests are small; replies to a GETLINK carry stats and fit well within this. */
@@ -142,10 +143,31 @@ static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
         return MNL_CB_ERROR;
 }
 
+/* The end of a dump. */
+static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+        (void)nlh;
+        (void)data;
+        return MNL_CB_STOP;
+}
+
+static int nl_overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+        (void)nlh;
+        (void)data;
+        errno = ENOSPC;
+        return MNL_CB_ERROR;
+}
+
 /* Sends one request and reads until its ACK: 0, or -errno from the kernel's answer. */
 static int nl_talk(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-        static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {[NLMSG_ERROR] = nl_error_cb};
+        /* A control type left NULL here would be ignored by mnl_cb_run2, not given its default. */
+        static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+            [NLMSG_ERROR] = nl_error_cb,
+            [NLMSG_DONE] = nl_done_cb,
+            [NLMSG_OVERRUN] = nl_overrun_cb,
+        };
         _cleanup_free_ char *buf = xmalloc(NL_RECV_SIZE);
         struct nl_call call = {.nl = nl, .cb = cb, .data = data};
         unsigned seq = nlh->nlmsg_seq;
@@ -228,6 +250,45 @@ int netlink_link_index(struct netlink *nl, const char *name, struct berth_error 
         if (r < 0)
                 return nl_err(nl, err, -r, "link `%s`", name);
         return index;
+}
+
+static int nl_name_attr_cb(const struct nlattr *attr, void *data)
+{
+        char ***names = data;
+
+        if (mnl_attr_get_type(attr) == IFLA_IFNAME && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+                *names = strv_push(*names, mnl_attr_get_str(attr));
+        return MNL_CB_OK;
+}
+
+static int nl_names_cb(const struct nlmsghdr *nlh, void *data)
+{
+        if (nlh->nlmsg_type == RTM_NEWLINK)
+                (void)mnl_attr_parse(nlh, sizeof(struct ifinfomsg), nl_name_attr_cb, data);
+        return MNL_CB_OK;
+}
+
+int netlink_link_names(struct netlink *nl, char ***ret, struct berth_error **err)
+{
+        char req[NL_REQ_SIZE];
+        struct nlmsghdr *nlh = nl_msg(nl, req, RTM_GETLINK, NLM_F_DUMP);
+        _cleanup_strv_ char **names = NULL;
+        int r;
+
+        nl_put_ifinfo(nlh, 0);
+        mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        r = nl_talk(nl, nlh, nl_names_cb, &names);
+        if (r < 0)
+                return nl_err(nl, err, -r, "list links");
+        *ret = names ? TAKE_PTR(names) : xcalloc(1, sizeof(char *));
+        return 0;
+}
+
+void netlink_mac_from_ipv4(struct in_addr ip, uint8_t ret[6])
+{
+        ret[0] = 0x02;
+        ret[1] = 0x42;
+        memcpy(ret + 2, &ip.s_addr, 4);
 }
 
 /* The request for changing an existing link, found by name. */

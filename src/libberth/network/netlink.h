@@ -48,6 +48,11 @@ void netlink_close(struct netlink *nl);
 /* The ifindex of `name`: > 0, or -ENODEV "link `name`: No such device". */
 int netlink_link_index(struct netlink *nl, const char *name, struct berth_error **err);
 
+/* The names of all links of the handle's namespace (a NULL-terminated strv, never NULL on success). */
+int netlink_link_names(struct netlink *nl, char ***ret, struct berth_error **err);
+/* Docker's MAC for an address: 02:42 then the four bytes of the IPv4 address. */
+void netlink_mac_from_ipv4(struct in_addr ip, uint8_t ret[6]);
+
 /* Creates a bridge, already up; mtu 0 keeps the kernel's default. -EEXIST if the name is taken. */
 int netlink_bridge_create(struct netlink *nl, const char *name, unsigned mtu, struct berth_error **err);
 /*
