@@ -146,6 +146,9 @@ TEST(test_requested)
         berth_error_freep(&err);
         ASSERT_EQ(ipam_allocate(path, &s, 0, ip("10.66.0.255"), "b", &got, &err), -EINVAL);
         berth_error_freep(&err);
+        ASSERT_EQ(ipam_allocate(path, &s, ip("10.67.0.1"), 0, "b", &got, &err), -EINVAL);
+        ASSERT_STREQ(err->msg, "no matching subnet for gateway 10.67.0.1");
+        berth_error_freep(&err);
         /* Automatic allocation skips the requested one and a custom gateway. */
         ASSERT_OK(ipam_allocate(path, &s, ip("10.66.0.2"), 0, "c", &got, &err));
         ASSERT_EQ(got, ip("10.66.0.1"));

@@ -227,6 +227,9 @@ int ipam_allocate(const char *path, const struct ipam_subnet *subnet, uint32_t g
 
         if (gateway == 0)
                 gateway = ipam_gateway(subnet);
+        if (!ipam_subnet_contains(subnet, gateway))
+                return berth_err_msg(err, EINVAL, "no matching subnet for gateway %s",
+                                     ipam_format_ip(gateway, buf));
         r = ipam_lock(path, &lock, err);
         if (r >= 0)
                 r = ipam_load(path, &j, err);

@@ -61,6 +61,7 @@ int ipam_check_overlap(const struct ipam_subnet *s, const struct ipam_subnet *ta
  *   -EADDRINUSE "Address already in use"  (taken, or the gateway)
  *   -EINVAL     "no configured subnet contains the IP address X" / network or broadcast address
  *   -ENOSPC     "no available IPv4 addresses on this network's address pools"
+ *   -EINVAL     "no matching subnet for gateway X" (a gateway outside the subnet)
  * The file records its subnet; opening it with another subnet is -EINVAL.
  */
 int ipam_allocate(const char *path, const struct ipam_subnet *subnet, uint32_t gateway, uint32_t requested,
