@@ -12,6 +12,8 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 BERTH=${BERTH:-$BERTH_BUILD/src/berth/berth}
+# 100 containers started at once take ~20 s on 2 idle cores; leave room for a busy machine.
+BATS_TEST_TIMEOUT=300
 
 setup_file() {
         local r=$BATS_FILE_TMPDIR/bbroot
