@@ -94,12 +94,13 @@ static char *resolve_user(struct store *s, const struct container *c, const char
 
 /* --runtime crun (any OCI runtime binary): its own `exec`, which both crun and runc spell the same way. The
  * CLI becomes it, so the command's exit status is ours. */
-static int exec_external(struct cli_context *ctx, struct store *s, struct container *c, struct cli_args *args,
-                         char **env, const char *user, char **caps)
+static int exec_external(struct cli_context *ctx, struct store *s, struct container *c,
+                         struct cli_args *args, char **env, const char *user, char **caps)
 {
         const char *rt = container_external_runtime(c), *cwd = cli_string(args, "workdir");
         _cleanup_free_ char *root = container_external_runtime_root(s, rt);
-        _cleanup_strv_ char **argv = strv_push(strv_push(strv_push(strv_push(NULL, rt), "--root"), root), "exec");
+        _cleanup_strv_ char **argv =
+            strv_push(strv_push(strv_push(strv_push(NULL, rt), "--root"), root), "exec");
 
         if (cli_bool(args, "tty"))
                 argv = strv_push(argv, "--tty");
@@ -107,8 +108,8 @@ static int exec_external(struct cli_context *ctx, struct store *s, struct contai
                 argv = strv_push(argv, "--detach");
         if (cwd && *cwd)
                 argv = strv_push(strv_push(argv, "--cwd"), cwd);
-        /* crun replaces the process environment with the --env given: the container's first, as docker's, and
-         * docker's PATH when neither sets one (the one the container's config.json has). */
+        /* crun replaces the process environment with the --env given: the container's first, as docker's,
+         * and docker's PATH when neither sets one (the one the container's config.json has). */
         if (env) {
                 json_t *cenv = json_object_get(json_object_get(c->record, "Config"), "Env"), *v;
                 bool path = false;
@@ -118,8 +119,9 @@ static int exec_external(struct cli_context *ctx, struct store *s, struct contai
                 for (char **e = env; *e; e++)
                         path |= strncmp(*e, "PATH=", 5) == 0;
                 if (!path)
-                        argv = strv_push(strv_push(argv, "--env"),
-                                         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                        argv =
+                            strv_push(strv_push(argv, "--env"),
+                                      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
                 json_array_foreach (cenv, i, v)
                         if (json_is_string(v))
                                 argv = strv_push(strv_push(argv, "--env"), json_string_value(v));

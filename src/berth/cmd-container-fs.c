@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A container's filesystem: `export`, `diff`, `commit`, `cp`. */
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,198 +384,297 @@ static char *split_container(const char *arg, const char **ret_path)
         return strndup(arg, (size_t)(colon - arg));
 }
 
-/* Runs tar with stdin/stdout as given: `tar -c -C dir name` or `tar -x -C dir`. */
-static int run_tar(char *const argv[], int in_fd, int out_fd, struct berth_error **err)
-{
-        pid_t pid = fork();
-        int st;
+/*
+ * The tar of one entry (a file, or a directory and everything under it), walked through fds only: each name
+ * is opened with O_NOFOLLOW relative to the directory fd it was listed in, and a regular file's header is
+ * written from the fstat of the fd that is read. A container that swaps a directory for a symlink while
+ * this runs makes the walk fail or see the swapped-in symlink as a symlink entry: it is never followed, so
+ * nothing outside the directory the walk started from is read (no path is ever re-resolved).
+ */
+#define CP_MAX_DEPTH 512
+#define CP_BUF_SIZE (256U << 10)
 
-        if (pid < 0)
-                return berth_err(err, errno, "fork");
-        if (pid == 0) {
-                if ((in_fd >= 0 && dup2(in_fd, STDIN_FILENO) < 0) ||
-                    (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0))
-                        _exit(127);
-                execvp("tar", argv);
-                _exit(127);
+struct cp_tar {
+        struct archive *a;
+        char *buf;
+};
+
+static int cp_tar_fail(struct cp_tar *t, const char *rel, struct berth_error **err)
+{
+        return berth_err_msg(err, EIO, "write tar entry `%s`: %s", rel,
+                             archive_error_string(t->a) ?: "failed");
+}
+
+static int cp_tar_entry(struct cp_tar *t, int dfd, const char *name, const char *rel, unsigned depth,
+                        struct berth_error **err);
+
+static int cp_tar_dir(struct cp_tar *t, int fd, const char *rel, unsigned depth, struct berth_error **err)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int lfd, r = 0;
+
+        if (depth > CP_MAX_DEPTH)
+                return berth_err_msg(err, ELOOP, "`%s`: directories nested too deep", rel);
+        /* A second open for the listing: fd itself stays the base of every openat below. */
+        lfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (lfd < 0 || !(d = fdopendir(lfd))) {
+                if (lfd >= 0)
+                        close(lfd);
+                return berth_err(err, errno, "open directory `%s`", rel);
         }
-        if (in_fd >= 0)
-                close(in_fd);
-        if (out_fd >= 0)
-                close(out_fd);
-        while (waitpid(pid, &st, 0) < 0)
-                if (errno != EINTR)
-                        return berth_err(err, errno, "waitpid");
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-                return berth_err_msg(err, EIO, "tar failed");
+        while (r >= 0 && (errno = 0, de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                _cleanup_free_ char *sub = xasprintf("%s/%s", rel, de->d_name);
+                r = cp_tar_entry(t, fd, de->d_name, sub, depth + 1, err);
+        }
+        if (r >= 0 && errno != 0)
+                return berth_err(err, errno, "read directory `%s`", rel);
+        return r;
+}
+
+static int cp_tar_file_data(struct cp_tar *t, int fd, off_t size, const char *rel, struct berth_error **err)
+{
+        while (size > 0) {
+                ssize_t n = read(fd, t->buf, (size_t)size < CP_BUF_SIZE ? (size_t)size : CP_BUF_SIZE);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_err(err, errno, "read `%s`", rel);
+                if (n == 0)
+                        break; /* truncated meanwhile: libarchive pads the entry to its header's size */
+                if (archive_write_data(t->a, t->buf, (size_t)n) < 0)
+                        return cp_tar_fail(t, rel, err);
+                size -= n;
+        }
         return 0;
 }
 
-/* Container -> host: a tar of the path (resolved inside the rootfs), unpacked by tar(1) or sent to stdout.
- */
-static int cp_out(int rootfd, const char *cpath, const char *dest, struct berth_error **err)
+static int cp_tar_entry(struct cp_tar *t, int dfd, const char *name, const char *rel, unsigned depth,
+                        struct berth_error **err)
 {
-        _cleanup_close_ int pfd = -EBADF, dfd = -EBADF;
-        _cleanup_free_ char *copy = xstrdup(cpath), *parent = NULL, *base = NULL, *pdir = NULL;
-        int pipefd[2], r;
-        char diff_id[72];
+        _cleanup_close_ int fd = -EBADF;
+        struct archive_entry *e;
+        char target[PATH_MAX];
         struct stat st;
+        int r = 0;
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return berth_err(err, errno, "stat `%s`", rel);
+        if (S_ISSOCK(st.st_mode))
+                return 0; /* a tar cannot hold a socket; docker skips them too */
+        if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+                /* O_NONBLOCK: a FIFO swapped in meanwhile must not hang us (it fails the check below). */
+                fd = openat(dfd, name,
+                            (S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NONBLOCK) | O_RDONLY | O_NOFOLLOW |
+                                O_NOCTTY | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &st) < 0)
+                        return berth_err(err, errno, "open `%s`", rel);
+                if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+                        return berth_err_msg(err, EAGAIN, "`%s` changed during the copy", rel);
+        }
+        e = archive_entry_new();
+        if (!e)
+                oom();
+        archive_entry_set_pathname(e, rel);
+        archive_entry_set_mode(e, st.st_mode);
+        archive_entry_set_uid(e, st.st_uid);
+        archive_entry_set_gid(e, st.st_gid);
+        archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+        if (S_ISREG(st.st_mode))
+                archive_entry_set_size(e, st.st_size);
+        if (S_ISLNK(st.st_mode)) {
+                ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
+                if (n < 0)
+                        r = berth_err(err, errno, "readlink `%s`", rel);
+                target[n < 0 ? 0 : n] = '\0';
+                archive_entry_set_symlink(e, target);
+        }
+        if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+                archive_entry_set_rdevmajor(e, major(st.st_rdev));
+                archive_entry_set_rdevminor(e, minor(st.st_rdev));
+        }
+        if (r >= 0 && archive_write_header(t->a, e) < ARCHIVE_WARN)
+                r = cp_tar_fail(t, rel, err);
+        archive_entry_free(e);
+        if (r >= 0 && S_ISREG(st.st_mode))
+                r = cp_tar_file_data(t, fd, st.st_size, rel, err);
+        if (r >= 0 && S_ISDIR(st.st_mode))
+                r = cp_tar_dir(t, fd, rel, depth, err);
+        return r;
+}
+
+/* Writes to out_fd a tar of the entry `name` of dfd ("." for dfd itself), named `top` in the tar. */
+static int cp_tar_write(int dfd, const char *name, const char *top, int out_fd, struct berth_error **err)
+{
+        struct cp_tar t = {.a = archive_write_new(), .buf = xmalloc(CP_BUF_SIZE)};
+        int r;
+
+        if (!t.a)
+                oom();
+        archive_write_set_format_pax_restricted(t.a);
+        archive_write_add_filter_none(t.a);
+        archive_write_set_bytes_in_last_block(t.a, 1);
+        if (archive_write_open_fd(t.a, out_fd) != ARCHIVE_OK)
+                r = cp_tar_fail(&t, top, err);
+        else
+                r = cp_tar_entry(&t, dfd, name, top, 0, err);
+        if (r >= 0 && archive_write_close(t.a) != ARCHIVE_OK)
+                r = cp_tar_fail(&t, top, err);
+        archive_write_free(t.a);
+        free(t.buf);
+        return r;
+}
+
+/* Splits a path into its parent ("/" or "." when it has none) and its last name ("." for "/"). */
+static void cp_split(const char *path, char **ret_parent, char **ret_base)
+{
+        _cleanup_free_ char *copy = xstrdup(path);
         char *slash;
 
         while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
                 copy[strlen(copy) - 1] = '\0';
         slash = strrchr(copy, '/');
-        parent = slash ? strndup(copy, (size_t)(slash - copy)) : xstrdup(".");
-        base = xstrdup(slash ? slash + 1 : copy);
-        r = chase_at(rootfd, *parent ? parent : "/", CHASE_NO_MAGICLINKS, &pfd, err);
+        if (streq(copy, "/")) {
+                *ret_parent = xstrdup("/");
+                *ret_base = xstrdup(".");
+                return;
+        }
+        *ret_parent = !slash          ? xstrdup(".")
+                      : slash == copy ? xstrdup("/")
+                                      : strndup(copy, (size_t)(slash - copy));
+        *ret_base = xstrdup(slash ? slash + 1 : copy);
+}
+
+/* Resolves dir inside the container root (RESOLVE_IN_ROOT: a symlink never leaves it) to a directory fd. */
+static int cp_chase_dir(int rootfd, const char *dir, int *ret_fd, struct berth_error **err)
+{
+        _cleanup_close_ int pfd = -EBADF;
+        int r = chase_at(rootfd, dir, CHASE_NO_MAGICLINKS, &pfd, err);
+
         if (r < 0)
                 return r;
-        dfd = fd_reopen(pfd, O_RDONLY | O_DIRECTORY, err);
-        if (dfd < 0)
-                return dfd;
-        if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return berth_err_msg(err, ENOENT, "Could not find the file %s in container", cpath);
+        r = fd_reopen(pfd, O_RDONLY | O_DIRECTORY, err);
+        if (r < 0)
+                return r;
+        *ret_fd = r;
+        return 0;
+}
+
+/*
+ * One side writes the tar (cp_tar_write of dfd/name as top) into a pipe, the other unpacks it with
+ * layer_apply into target_fd (never through a symlink, never outside target_fd). The walk runs in this
+ * process when walk_here (its errors are ours), else in a child (the extraction's errors are ours).
+ */
+static int cp_pipe(int dfd, const char *name, const char *top, int target_fd, unsigned apply_flags,
+                   bool walk_here, struct berth_error **err)
+{
+        struct layer_apply_result res;
+        int pipefd[2], st, r;
+        pid_t pid;
+
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return berth_err(err, errno, "pipe");
-        /* The parent dir's content, filtered by tar(1) to the one entry: the dir fd was resolved safely. */
-        pid_t pid = fork();
-        if (pid == 0) {
+        pid = fork();
+        if (pid < 0) {
                 close(pipefd[0]);
-                _exit(layer_diff_create(dfd, pipefd[1], 0, diff_id, NULL) < 0 ? 1 : 0);
+                close(pipefd[1]);
+                return berth_err(err, errno, "fork");
         }
-        close(pipefd[1]);
-        if (streq(dest, "-")) {
-                /* Stream the single entry as a tar: unpacked aside, then packed alone. */
-                _cleanup_free_ char *tmpd = xstrdup("/tmp/berth-cp-XXXXXX");
-                if (!mkdtemp(tmpd))
-                        return berth_err(err, errno, "mkdtemp");
-                char *xargv[] = {"tar", "-x", "-p", "-C", tmpd, base, NULL};
-                r = run_tar(xargv, pipefd[0], -1, err);
-                if (r == 0) {
-                        char *cargv[] = {"tar", "-c", "-C", tmpd, base, NULL};
-                        r = run_tar(cargv, -1, dup(STDOUT_FILENO), err);
-                }
-                char *rmargv[] = {"rm", "-rf", tmpd, NULL};
-                pid_t rp = fork();
-                if (rp == 0) {
-                        execvp("rm", rmargv);
-                        _exit(1);
-                }
-                waitpid(rp, NULL, 0);
-        } else {
-                struct stat dst;
-                _cleanup_free_ char *tdir = NULL, *rename_from = NULL, *rename_to = NULL;
-                if (stat(dest, &dst) == 0 && S_ISDIR(dst.st_mode)) {
-                        tdir = xstrdup(dest);
-                } else {
-                        /* dest is the new name: unpack beside it, then rename. */
-                        _cleanup_free_ char *dcopy = xstrdup(dest);
-                        char *ds = strrchr(dcopy, '/');
-                        tdir = ds ? (ds == dcopy ? xstrdup("/") : strndup(dcopy, (size_t)(ds - dcopy)))
-                                  : xstrdup(".");
-                        if (!streq(base, ds ? ds + 1 : dcopy)) {
-                                rename_from = xasprintf("%s/%s", tdir, base);
-                                rename_to = xstrdup(dest);
-                        }
-                }
-                char *xargv[] = {"tar", "-x", "-p", "-C", tdir, base, NULL};
-                r = run_tar(xargv, pipefd[0], -1, err);
-                if (r == 0 && rename_from && rename(rename_from, rename_to) < 0)
-                        r = berth_err(err, errno, "rename to %s", rename_to);
+        if (pid == 0) {
+                _cleanup_error_ struct berth_error *cerr = NULL;
+                close(pipefd[walk_here ? 1 : 0]);
+                r = walk_here ? layer_apply(target_fd, pipefd[0], apply_flags, &res, &cerr)
+                              : cp_tar_write(dfd, name, top, pipefd[1], &cerr);
+                if (r < 0)
+                        fprintf(stderr, "berth: %s\n", cerr->msg);
+                _exit(r < 0 ? 1 : 0);
         }
-        waitpid(pid, NULL, 0);
+        close(pipefd[walk_here ? 0 : 1]);
+        r = walk_here ? cp_tar_write(dfd, name, top, pipefd[1], err)
+                      : layer_apply(target_fd, pipefd[0], apply_flags, &res, err);
+        close(pipefd[walk_here ? 1 : 0]);
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR)
+                        return r < 0 ? r : berth_err(err, errno, "waitpid");
+        if (r >= 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+                return berth_err_msg(err, EIO, "copying failed"); /* the child printed why */
         return r;
 }
 
-/* Host -> container: tar(1) packs the source; layer_apply unpacks it without ever leaving the rootfs. */
-static int cp_in(int rootfd, const char *src, const char *cpath, struct berth_error **err)
+/* Container -> host: the entry is found from a parent resolved inside the rootfs, walked through fds. */
+static int cp_out(int rootfd, const char *cpath, const char *dest, bool archive, struct berth_error **err)
 {
-        _cleanup_close_ int pfd = -EBADF, dfd = -EBADF;
-        struct layer_apply_result res;
-        int pipefd[2], r;
+        _cleanup_free_ char *parent = NULL, *base = NULL, *dparent = NULL, *dbase = NULL;
+        _cleanup_close_ int dfd = -EBADF, tfd = -EBADF;
+        const char *top;
         struct stat st;
+        int r;
 
-        r = chase_at(rootfd, cpath, CHASE_NO_MAGICLINKS, &pfd, err);
-        if (r == -ENOENT) {
-                /* A new name: the source goes in the parent under that name. */
+        cp_split(cpath, &parent, &base);
+        r = cp_chase_dir(rootfd, parent, &dfd, err);
+        if (r == -ENOENT || r == -ENOTDIR || (r >= 0 && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)) {
                 berth_error_freep(err);
-                _cleanup_free_ char *copy = xstrdup(cpath);
-                char *slash = strrchr(copy, '/');
-                if (!slash)
-                        return berth_err_msg(err, ENOENT, "Could not find the file %s in container", cpath);
-                *slash = '\0';
-                r = chase_at(rootfd, *copy ? copy : "/", CHASE_NO_MAGICLINKS, &pfd, err);
-                if (r < 0)
-                        return r;
-                dfd = fd_reopen(pfd, O_RDONLY | O_DIRECTORY, err);
-                if (dfd < 0)
-                        return dfd;
-                if (pipe2(pipefd, O_CLOEXEC) < 0)
-                        return berth_err(err, errno, "pipe");
-                _cleanup_free_ char *transform = xasprintf("s,^\\./,%s/,", slash + 1);
-                _cleanup_free_ char *sdir = stat(src, &st) == 0 && S_ISDIR(st.st_mode) ? xstrdup(src) : NULL;
-                if (sdir) {
-                        char *argv[] = {"tar", "-c", "-C", sdir, "--transform", transform, ".", NULL};
-                        pid_t pid = fork();
-                        if (pid == 0) {
-                                close(pipefd[0]);
-                                dup2(pipefd[1], STDOUT_FILENO);
-                                execvp("tar", argv);
-                                _exit(127);
-                        }
-                        close(pipefd[1]);
-                        r = layer_apply(dfd, pipefd[0], LAYER_APPLY_NO_WHITEOUT_CONVERSION, &res, err);
-                        close(pipefd[0]);
-                        waitpid(pid, NULL, 0);
-                        return r;
-                }
-                _cleanup_free_ char *sc = xstrdup(src);
-                char *ss = strrchr(sc, '/');
-                _cleanup_free_ char *sparent =
-                    ss ? (ss == sc ? xstrdup("/") : strndup(sc, (size_t)(ss - sc))) : xstrdup(".");
-                _cleanup_free_ char *xf = xasprintf("s,^%s$,%s,", ss ? ss + 1 : sc, slash + 1);
-                char *argv[] = {"tar", "-c", "-C", sparent, "--transform", xf, ss ? ss + 1 : sc, NULL};
-                pid_t pid = fork();
-                if (pid == 0) {
-                        close(pipefd[0]);
-                        dup2(pipefd[1], STDOUT_FILENO);
-                        execvp("tar", argv);
-                        _exit(127);
-                }
-                close(pipefd[1]);
-                r = layer_apply(dfd, pipefd[0], LAYER_APPLY_NO_WHITEOUT_CONVERSION, &res, err);
-                close(pipefd[0]);
-                waitpid(pid, NULL, 0);
-                return r;
+                return berth_err_msg(err, ENOENT, "Could not find the file %s in container", cpath);
         }
         if (r < 0)
                 return r;
-        dfd = fd_reopen(pfd, O_RDONLY | O_DIRECTORY, err);
-        if (dfd < 0)
-                return dfd;
-        if (streq(src, "-"))
-                return layer_apply(dfd, STDIN_FILENO, LAYER_APPLY_NO_WHITEOUT_CONVERSION, &res, err);
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return berth_err(err, errno, "pipe");
-        _cleanup_free_ char *sc = xstrdup(src);
-        while (strlen(sc) > 1 && sc[strlen(sc) - 1] == '/')
-                sc[strlen(sc) - 1] = '\0';
-        char *ss = strrchr(sc, '/');
-        _cleanup_free_ char *sparent =
-            ss ? (ss == sc ? xstrdup("/") : strndup(sc, (size_t)(ss - sc))) : xstrdup(".");
-        char *argv[] = {"tar", "-c", "-C", sparent, ss ? ss + 1 : sc, NULL};
-        pid_t pid = fork();
-        if (pid == 0) {
-                close(pipefd[0]);
-                dup2(pipefd[1], STDOUT_FILENO);
-                execvp("tar", argv);
-                _exit(127);
+        if (streq(dest, "-"))
+                return cp_tar_write(dfd, base, base, STDOUT_FILENO, err);
+        if (stat(dest, &st) == 0 && S_ISDIR(st.st_mode)) {
+                tfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                top = base;
+        } else {
+                /* dest is the new name, in its parent directory */
+                cp_split(dest, &dparent, &dbase);
+                tfd = open(dparent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                top = dbase;
         }
-        close(pipefd[1]);
-        r = layer_apply(dfd, pipefd[0], LAYER_APPLY_NO_WHITEOUT_CONVERSION, &res, err);
-        close(pipefd[0]);
-        waitpid(pid, NULL, 0);
-        return r;
+        if (tfd < 0)
+                return berth_err(err, errno, "open %s", dparent ?: dest);
+        /* As docker: the copies belong to the caller unless -a. */
+        return cp_pipe(dfd, base, top, tfd,
+                       LAYER_APPLY_NO_WHITEOUT_CONVERSION | (archive ? 0 : LAYER_APPLY_NO_CHOWN), true, err);
+}
+
+/* Host -> container: the destination directory is resolved inside the rootfs and layer_apply unpacks into
+ * its fd, refusing any symlink on the way. */
+static int cp_in(int rootfd, const char *src, const char *cpath, bool archive, struct berth_error **err)
+{
+        _cleanup_free_ char *sparent = NULL, *sbase = NULL, *cparent = NULL, *cbase = NULL;
+        _cleanup_close_ int sfd = -EBADF, dfd = -EBADF, pfd = -EBADF;
+        unsigned flags = LAYER_APPLY_NO_WHITEOUT_CONVERSION | (archive ? 0 : LAYER_APPLY_NO_CHOWN);
+        struct layer_apply_result res;
+        const char *top;
+        struct stat st, cst;
+        int r;
+
+        if (streq(src, "-")) {
+                r = cp_chase_dir(rootfd, cpath, &dfd, err);
+                return r < 0 ? r : layer_apply(dfd, STDIN_FILENO, flags & ~LAYER_APPLY_NO_CHOWN, &res, err);
+        }
+        cp_split(src, &sparent, &sbase);
+        sfd = open(sparent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (sfd < 0 || fstatat(sfd, sbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return berth_err(err, errno, "lstat %s", src);
+        r = chase_at(rootfd, cpath, CHASE_NO_MAGICLINKS, &pfd, err);
+        if (r >= 0 && fstat(pfd, &cst) == 0 && S_ISDIR(cst.st_mode)) {
+                /* an existing directory: the source goes in it (its fd, the path is not resolved again) */
+                r = dfd = fd_reopen(pfd, O_RDONLY | O_DIRECTORY, err);
+                top = sbase;
+        } else if (r >= 0 || r == -ENOENT) {
+                /* a new name, or a file to replace: in the parent, under that name */
+                berth_error_freep(err);
+                if (r >= 0 && S_ISDIR(st.st_mode))
+                        return berth_err_msg(err, ENOTDIR, "cannot copy a directory to a file: %s", cpath);
+                cp_split(cpath, &cparent, &cbase);
+                r = cp_chase_dir(rootfd, cparent, &dfd, err);
+                top = cbase;
+        }
+        if (r < 0)
+                return r;
+        return cp_pipe(sfd, sbase, top, dfd, flags, false, err);
 }
 
 int cmd_container_cp(struct cli_context *ctx, struct cli_args *args)
@@ -586,6 +689,7 @@ int cmd_container_cp(struct cli_context *ctx, struct cli_args *args)
         int fd = -1, r;
         bool mounted = false;
 
+        signal(SIGPIPE, SIG_IGN); /* a failed extraction must not kill us mid-write: its error is reported */
         if ((sname && dname) || (!sname && !dname))
                 return cli_failf(ctx, sname ? "copying between containers is not supported"
                                             : "must specify at least one container source");
@@ -593,8 +697,8 @@ int cmd_container_cp(struct cli_context *ctx, struct cli_args *args)
                 return cli_fail(ctx, err);
         r = rootfs_open(s, c, &fd, &mounted, &err);
         if (r == 0)
-                r = sname ? cp_out(fd, *spath ? spath : "/", argv[1], &err)
-                          : cp_in(fd, argv[0], *dpath ? dpath : "/", &err);
+                r = sname ? cp_out(fd, *spath ? spath : "/", argv[1], cli_bool(args, "archive"), &err)
+                          : cp_in(fd, argv[0], *dpath ? dpath : "/", cli_bool(args, "archive"), &err);
         rootfs_close(s, c, fd, mounted);
         return r < 0 ? cli_fail(ctx, err) : CLI_EXIT_OK;
 }

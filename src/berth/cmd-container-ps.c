@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `ps`, `inspect` (containers), `port`, `top`, `stats`: what docker shows about containers. */
 #include <errno.h>
-#include <fnmatch.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <ftw.h>
 #include <regex.h>
 #include <stdio.h>

@@ -410,7 +410,7 @@ static int cmd_container_wait(struct cli_context *ctx, struct cli_args *args)
         return for_each_container(ctx, args, do_wait, false);
 }
 
-/* ---- system boot: what dockerd does for restart policies when it starts (contrib/systemd/berth-boot.service) */
+/* ---- system boot: what dockerd does for restart policies when it starts (contrib/systemd/) */
 
 /* Docker's rule at daemon start: always, or unless-stopped when not stopped by hand; never a container that
  * was only created (HasBeenStartedBefore). */
@@ -418,13 +418,15 @@ static bool boot_wanted(const struct container *c)
 {
         json_t *rp = json_object_get(json_object_get(c->record, "HostConfig"), "RestartPolicy");
         const char *name = json_string_value(json_object_get(rp, "Name")) ?: "";
-        const char *started = json_string_value(json_object_get(json_object_get(c->record, "State"), "StartedAt"));
+        const char *started =
+            json_string_value(json_object_get(json_object_get(c->record, "State"), "StartedAt"));
 
         if (!started || strncmp(started, "0001-01-01", 10) == 0)
                 return false;
         if (streq(name, "always"))
                 return true;
-        return streq(name, "unless-stopped") && !json_is_true(json_object_get(c->record, "HasBeenManuallyStopped"));
+        return streq(name, "unless-stopped") &&
+               !json_is_true(json_object_get(c->record, "HasBeenManuallyStopped"));
 }
 
 static int cmd_system_boot(struct cli_context *ctx, struct cli_args *args)
@@ -448,7 +450,8 @@ static int cmd_system_boot(struct cli_context *ctx, struct cli_args *args)
                 container_fix_stale_state(s, c);
                 if (container_reload(s, c, &e) < 0 || !boot_wanted(c))
                         continue;
-                if (container_start(s, c, &(struct container_start_options){0}, &e) < 0 && e->code != EALREADY) {
+                if (container_start(s, c, &(struct container_start_options){0}, &e) < 0 &&
+                    e->code != EALREADY) {
                         fprintf(stderr, "Error response from daemon: %s: %s\n", c->name, e->msg);
                         ret = CLI_EXIT_FAILURE;
                         continue;
@@ -649,8 +652,7 @@ const struct cli_command cli_container_commands[] = {
     {"container", "stop", stop_aliases, "[OPTIONS] CONTAINER [CONTAINER...]",
      "Stop one or more running containers", stop_options, cmd_container_stop, 0, 1, -1},
     {"container", "top", top_aliases, "CONTAINER [ps OPTIONS]",
-     "Display the running processes of a container", NULL, cmd_container_top, CLI_STOP_AT_FIRST_ARG, 1,
-     -1},
+     "Display the running processes of a container", NULL, cmd_container_top, CLI_STOP_AT_FIRST_ARG, 1, -1},
     {"container", "unpause", unpause_aliases, "CONTAINER [CONTAINER...]",
      "Unpause all processes within one or more containers", NULL, cmd_container_unpause, 0, 1, -1},
     {"container", "update", update_aliases, "[OPTIONS] CONTAINER [CONTAINER...]",

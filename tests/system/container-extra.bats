@@ -154,3 +154,80 @@ assert_runtime_empty() {
         run b run --rm --runtime /no/such/runtime busybox true
         [ "$status" -ne 0 ] || fail "a missing runtime ran"
 }
+
+# ---- cp
+
+@test "cp: both directions, files and directories, new names, stdin/stdout tar" {
+        local w=$TEST_TMP/w
+        mkdir -p "$w/ex" "$w/hd"
+        b run -d --name cpc busybox sh -c 'mkdir -p /data/sub; echo hello >/data/x; echo deep >/data/sub/y;
+                ln -s /etc/passwd /data/lnk; chown 65534:65534 /data/x; touch /ready; sleep 300' >/dev/null
+        for _ in $(seq 50); do b exec cpc test -e /ready && break; sleep 0.1; done
+        # Out: a file into a directory, to a new name; a directory into one, to a new name.
+        b cp cpc:/data/x "$w/"
+        [ "$(cat "$w/x")" = hello ] || fail "x: $(cat "$w/x")"
+        [ "$(stat -c %u "$w/x")" = 0 ] || fail "without -a the copy is the caller's"
+        b cp -a cpc:/data/x "$w/xa"
+        [ "$(stat -c %u "$w/xa")" = 65534 ] || fail "-a keeps the owner"
+        b cp cpc:/data/x "$w/renamed"
+        [ "$(cat "$w/renamed")" = hello ] || fail renamed
+        b cp cpc:/data "$w/ex"
+        [ "$(cat "$w/ex/data/sub/y")" = deep ] || fail "ex/data/sub/y"
+        [ "$(readlink "$w/ex/data/lnk")" = /etc/passwd ] || fail "the symlink is copied as a symlink"
+        b cp cpc:/data "$w/newdir"
+        [ "$(cat "$w/newdir/x")" = hello ] || fail "newdir/x"
+        run b cp cpc:/nope "$w/"
+        assert_status 1
+        assert_output 'berth: Could not find the file /nope in container'
+        # Out to stdout: a tar of the one entry.
+        run bash -c "timeout 60 $BERTH cp cpc:/data - | tar -tf - | sort"
+        assert_output "$(printf 'data/\ndata/lnk\ndata/sub/\ndata/sub/y\ndata/x')"
+        # In: a file and a directory into a directory, a file to a new name, over a file, a tar on stdin.
+        echo host >"$w/hf"
+        echo z >"$w/hd/z"
+        b cp "$w/hf" cpc:/data/
+        b cp "$w/hd" cpc:/data/
+        b cp "$w/hf" cpc:/data/newname
+        b cp "$w/hd" cpc:/newdir
+        b cp "$w/hf" cpc:/data/x
+        tar -C "$w" -cf - hf hd | b cp - cpc:/tmp
+        run b exec cpc sh -c 'cat /data/hf /data/hd/z /data/newname /newdir/z /data/x /tmp/hf /tmp/hd/z'
+        assert_output "$(printf 'host\nz\nhost\nz\nhost\nhost\nz')"
+        # The container's symlink is its own: /data/lnk -> /etc/passwd is the container's passwd.
+        b cp cpc:/data/lnk/ "$w/lnk-out" 2>/dev/null || true
+        ! grep -q "$(head -1 /etc/shadow 2>/dev/null || echo no-shadow-line)" -r "$w" || fail "host file leaked"
+}
+
+@test "cp: a container swapping a directory for a symlink mid-copy never makes berth leave its root" {
+        local hostdir=$TEST_TMP/hostdir w=$TEST_TMP/w i n_ok=0 name=berth-cp-sentinel-$$ before after
+        mkdir -p "$hostdir" "$w"
+        echo HOSTSECRET >"$hostdir/x"
+        echo untouched >"$hostdir/sentinel"
+        before=$(stat -c %y "$hostdir"; ls -l --time-style=+%s.%N "$hostdir"; cat "$hostdir"/*)
+        # /data flips between a directory, a symlink to / and a symlink to the host directory's path.
+        b run -d --name swap busybox sh -c "mkdir -p /data; echo INSIDE >/data/x; echo ROOTX >/x
+                while :; do mv /data /d1; ln -s / /data; rm /data; ln -s $hostdir /data; rm /data
+                mv /d1 /data; done" >/dev/null
+        echo FROMHOST >"$w/$name"
+        for i in $(seq 150); do
+                if timeout 60 "$BERTH" cp swap:/data/x "$w/out$i" 2>/dev/null; then
+                        n_ok=$((n_ok + 1))
+                        case "$(cat "$w/out$i")" in
+                        INSIDE | ROOTX) ;;
+                        *) fail "copy $i read outside the container: $(cat "$w/out$i")" ;;
+                        esac
+                fi
+                timeout 60 "$BERTH" cp "$w/$name" swap:/data/ 2>/dev/null || true
+                timeout 60 "$BERTH" cp swap:/data "$w/dir$i" 2>/dev/null || true
+                # A copy of /data while it is a symlink is that symlink: find (-P) does not follow it.
+                [ -z "$(find "$w/dir$i" -type f -exec grep -l HOSTSECRET {} + 2>/dev/null)" ] ||
+                        fail "a host file leaked into copy $i"
+        done
+        [ "$n_ok" -gt 0 ] || fail "no copy ever succeeded"
+        after=$(stat -c %y "$hostdir"; ls -l --time-style=+%s.%N "$hostdir"; cat "$hostdir"/*)
+        [ "$before" = "$after" ] || fail "the host directory changed: $after"
+        [ ! -e "/$name" ] || { rm -f "/$name"; fail "written into the host's /"; }
+        # The writes that went through landed inside the container.
+        run b exec swap sh -c "cat /$name /data/$name /d1/$name 2>/dev/null | sort -u"
+        assert_output FROMHOST
+}
