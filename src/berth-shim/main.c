@@ -256,7 +256,6 @@ static int drop_segment_pages(struct dl_phdr_info *info, size_t size, void *data
                 end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + (uintptr_t)page - 1) &
                       ~(uintptr_t)(page - 1);
                 (void)madvise((void *)start, end - start, MADV_DONTNEED);
-                (void)madvise((void *)start, end - start, MADV_RANDOM);
         }
         return 1; /* the executable comes first; libraries (none when static) are left alone */
 }

@@ -218,12 +218,75 @@ int image_lookup_in(struct image **list, size_t n, const char *name, struct imag
         return 0;
 }
 
+/* Whether index entry e is the image with config digest id: its manifest only, not its config and layers. */
+static bool entry_is_id(struct store *s, json_t *e, const char *id)
+{
+        _cleanup_json_ json_t *m = NULL;
+        const char *manifest = json_string_value(json_object_get(e, "manifest")), *config;
+
+        if (!manifest || !digest_valid(manifest) || load_json_blob(s, manifest, IMAGE_MANIFEST_MAX, &m, NULL) < 0)
+                return false;
+        config = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+        return config && streq(config, id);
+}
+
+/*
+ * The common cases without loading every image (a container's start looks
+ * its image up by full ID, `run` by reference): a full ID needs the index and
+ * the manifests up to the match; a reference found among the index's tags or
+ * digests needs the index only; then that one image is loaded. Same order as
+ * find_in (a full ID first, then a reference). 1 when found, 0 when the full
+ * search must decide (short ID prefixes, errors).
+ */
+static int lookup_fast(struct store *s, const char *name, struct image **ret)
+{
+        _cleanup_image_ref_ struct image_ref *ref = NULL;
+        _cleanup_json_ json_t *index = NULL;
+        _cleanup_free_ char *canon = NULL;
+        const char *hex = strncmp(name, DIGEST_PREFIX, strlen(DIGEST_PREFIX)) == 0 ? name + strlen(DIGEST_PREFIX)
+                                                                                  : name;
+        json_t *e;
+        size_t i;
+        int lock = -1, r;
+
+        bool full_id = strlen(hex) == DIGEST_HEX_LEN && (hex == name + strlen(DIGEST_PREFIX) || is_hex(hex));
+
+        if (!full_id && image_ref_parse(name, IMAGE_REF_DEFAULT_TAG, &ref, NULL) < 0)
+                return 0;
+        if (store_lock(s, &lock, NULL) < 0)
+                return 0;
+        r = image_index_load(s, &index, NULL);
+        store_unlock(lock);
+        if (r < 0)
+                return 0;
+        if (full_id) {
+                _cleanup_free_ char *id = xasprintf("%s%s", DIGEST_PREFIX, hex);
+                json_array_foreach (image_index_entries(index), i, e)
+                        if (entry_is_id(s, e, id))
+                                return image_load_entry(s, e, ret, NULL) == 0 ? 1 : 0;
+                return 0;
+        }
+        canon = image_ref_string(ref);
+        json_array_foreach (image_index_entries(index), i, e) {
+                _cleanup_strv_ char **tags = NULL, **digests = NULL;
+                const char *manifest = json_string_value(json_object_get(e, "manifest"));
+                (void)json_get_strv(e, "tags", "image", &tags, NULL);
+                (void)json_get_strv(e, "digests", "image", &digests, NULL);
+                if (strv_contains(tags, canon) || strv_contains(digests, canon) ||
+                    (ref->digest && manifest && streq(manifest, ref->digest)))
+                        return image_load_entry(s, e, ret, NULL) == 0 ? 1 : 0;
+        }
+        return 0;
+}
+
 int image_lookup(struct store *s, const char *name, struct image **ret, struct berth_error **err)
 {
         struct image **list = NULL, *hit = NULL;
         size_t n = 0;
         int r;
 
+        if (lookup_fast(s, name, ret) > 0)
+                return 0;
         r = image_list(s, &list, &n, err);
         if (r < 0)
                 return r;
