@@ -460,15 +460,15 @@ static int cp_tar_entry(struct cp_tar *t, int dfd, const char *name, const char 
         struct stat st;
         int r = 0;
 
-        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        /* name "": dfd is the entry itself (an O_PATH fd chased inside the root, for cp -L) */
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) < 0)
                 return berth_err(err, errno, "stat `%s`", rel);
         if (S_ISSOCK(st.st_mode))
                 return 0; /* a tar cannot hold a socket; docker skips them too */
         if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
                 /* O_NONBLOCK: a FIFO swapped in meanwhile must not hang us (it fails the check below). */
-                fd = openat(dfd, name,
-                            (S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NONBLOCK) | O_RDONLY | O_NOFOLLOW |
-                                O_NOCTTY | O_CLOEXEC);
+                int flags = (S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NONBLOCK) | O_RDONLY | O_NOCTTY;
+                fd = *name ? openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC) : fd_reopen(dfd, flags, NULL);
                 if (fd < 0 || fstat(fd, &st) < 0)
                         return berth_err(err, errno, "open `%s`", rel);
                 if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
@@ -603,25 +603,38 @@ static int cp_pipe(int dfd, const char *name, const char *top, int target_fd, un
         return r;
 }
 
-/* Container -> host: the entry is found from a parent resolved inside the rootfs, walked through fds. */
-static int cp_out(int rootfd, const char *cpath, const char *dest, bool archive, struct berth_error **err)
+/*
+ * Container -> host: the entry is found from a parent resolved inside the rootfs, walked through fds. With
+ * -L a symlink is replaced by its target, resolved inside the rootfs too (the copy keeps the link's name).
+ */
+static int cp_out(int rootfd, const char *cpath, const char *dest, bool archive, bool follow,
+                  struct berth_error **err)
 {
         _cleanup_free_ char *parent = NULL, *base = NULL, *dparent = NULL, *dbase = NULL;
-        _cleanup_close_ int dfd = -EBADF, tfd = -EBADF;
-        const char *top;
+        _cleanup_close_ int dfd = -EBADF, tfd = -EBADF, lfd = -EBADF;
+        const char *top, *walk;
         struct stat st;
         int r;
 
         cp_split(cpath, &parent, &base);
         r = cp_chase_dir(rootfd, parent, &dfd, err);
-        if (r == -ENOENT || r == -ENOTDIR || (r >= 0 && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)) {
+        if (r >= 0 && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                r = -errno;
+        if (r >= 0 && follow && S_ISLNK(st.st_mode))
+                r = chase_at(rootfd, cpath, CHASE_NO_MAGICLINKS, &lfd, err);
+        if (r == -ENOENT || r == -ENOTDIR) {
                 berth_error_freep(err);
                 return berth_err_msg(err, ENOENT, "Could not find the file %s in container", cpath);
         }
         if (r < 0)
                 return r;
+        walk = lfd >= 0 ? "" : base; /* "": the walk starts at lfd itself */
+        if (lfd >= 0) {
+                close(dfd);
+                dfd = TAKE_FD(lfd);
+        }
         if (streq(dest, "-"))
-                return cp_tar_write(dfd, base, base, STDOUT_FILENO, err);
+                return cp_tar_write(dfd, walk, base, STDOUT_FILENO, err);
         if (stat(dest, &st) == 0 && S_ISDIR(st.st_mode)) {
                 tfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 top = base;
@@ -634,7 +647,7 @@ static int cp_out(int rootfd, const char *cpath, const char *dest, bool archive,
         if (tfd < 0)
                 return berth_err(err, errno, "open %s", dparent ?: dest);
         /* As docker: the copies belong to the caller unless -a. */
-        return cp_pipe(dfd, base, top, tfd,
+        return cp_pipe(dfd, walk, top, tfd,
                        LAYER_APPLY_NO_WHITEOUT_CONVERSION | (archive ? 0 : LAYER_APPLY_NO_CHOWN), true, err);
 }
 
@@ -697,7 +710,8 @@ int cmd_container_cp(struct cli_context *ctx, struct cli_args *args)
                 return cli_fail(ctx, err);
         r = rootfs_open(s, c, &fd, &mounted, &err);
         if (r == 0)
-                r = sname ? cp_out(fd, *spath ? spath : "/", argv[1], cli_bool(args, "archive"), &err)
+                r = sname ? cp_out(fd, *spath ? spath : "/", argv[1], cli_bool(args, "archive"),
+                                   cli_bool(args, "follow-link"), &err)
                           : cp_in(fd, argv[0], *dpath ? dpath : "/", cli_bool(args, "archive"), &err);
         rootfs_close(s, c, fd, mounted);
         return r < 0 ? cli_fail(ctx, err) : CLI_EXIT_OK;

@@ -182,6 +182,13 @@ assert_runtime_empty() {
         # Out to stdout: a tar of the one entry.
         run bash -c "timeout 60 $BERTH cp cpc:/data - | tar -tf - | sort"
         assert_output "$(printf 'data/\ndata/lnk\ndata/sub/\ndata/sub/y\ndata/x')"
+        # -L: the link's target, resolved in the container (its passwd, not the host's), under the link's name.
+        b cp -L cpc:/data/lnk "$w/"
+        [ ! -L "$w/lnk" ] || fail "-L copied the link"
+        cmp -s "$w/lnk" "$BATS_FILE_TMPDIR/bbroot/etc/passwd" || fail "-L: $(cat "$w/lnk")"
+        b exec cpc ln -s /data /dl
+        b cp -L cpc:/dl "$w/dl-out"
+        [ "$(cat "$w/dl-out/x")" = hello ] || fail "-L of a link to a directory"
         # In: a file and a directory into a directory, a file to a new name, over a file, a tar on stdin.
         echo host >"$w/hf"
         echo z >"$w/hd/z"
