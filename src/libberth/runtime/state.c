@@ -62,7 +62,7 @@ int state_dir_create(const struct runtime_context *ctx, const char *id, int *ret
 
 int state_write(const struct runtime_context *ctx, const struct runtime_state *st, struct berth_error **err)
 {
-        _cleanup_free_ char *path = xasprintf("%s/%s/state.json", ctx->state_root, st->id);
+        _cleanup_free_ char *path = xasprintf("%s/%s/state.json", ctx->state_root, st->id), *text = NULL;
         _cleanup_json_ json_t *j = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:b}", "id", st->id, "pid",
                                              (json_int_t)st->pid, "pidStart", (json_int_t)st->pid_start,
                                              "bundle", st->bundle, "rootfs", st->rootfs, "created",
@@ -77,7 +77,12 @@ int state_write(const struct runtime_context *ctx, const struct runtime_state *s
                 json_object_set(j, "cgroup", st->cgroup);
         if (st->hooks)
                 json_object_set(j, "hooks", st->hooks);
-        return json_write_atomic(path, j, err);
+        /* No fsync (fs-util.h): the state root is runtime state (/run), meaningless after a reboot,
+         * and it may well be on a disk (0.5-1 ms a write, twice a start). */
+        text = json_dumps(j, JSON_COMPACT);
+        if (!text)
+                oom();
+        return write_file_volatile_at(AT_FDCWD, path, text, strlen(text), 0600, err);
 }
 
 int state_read(const struct runtime_context *ctx, const char *id, struct runtime_state **ret,
