@@ -135,18 +135,23 @@ int write_file_volatile_at(int dirfd, const char *path, const char *data, size_t
 int mkdir_p(const char *path, mode_t mode, struct berth_error **err)
 {
         _cleanup_free_ char *p = xstrdup(path);
-        char *s;
+        char *end = p + strlen(p), *s = end;
 
-        for (s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
+        /* The parents are usually there (a cgroup in each of ~11 hierarchies): one mkdir, not one a
+         * component. Else back up to the deepest ancestor that exists or can be made... */
+        while (mkdir(p, mode) < 0 && errno != EEXIST) {
+                if (errno != ENOENT || !(s = memrchr(p, '/', (size_t)(s - p))) || s == p)
+                        return berth_err(err, errno, "mkdir `%s`", p);
                 *s = '\0';
+        }
+        /* ...then down again, a component at a time (the NULs left above mark them). */
+        for (char *q = p; q < end; q++) {
+                if (*q != '\0')
+                        continue;
+                *q = '/';
                 if (mkdir(p, mode) < 0 && errno != EEXIST)
                         return berth_err(err, errno, "mkdir `%s`", p);
-                *s = '/';
         }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return berth_err(err, errno, "mkdir `%s`", p);
         return 0;
 }
 
