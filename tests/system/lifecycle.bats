@@ -141,8 +141,10 @@ setup() {
 }
 
 @test "kill: default signal is SIGTERM; the init dies only of signals it handles or KILL" {
-        make_bundle "$BUNDLE" /bin/sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done'
+        # pid 1 ignores a signal it has no handler for: kill only once the trap is set.
+        make_bundle "$BUNDLE" /bin/sh -c 'trap "exit 7" TERM; echo set >/trap-set; while :; do sleep 0.1; done'
         start_bg "$CID"
+        wait_for_file "$BUNDLE/rootfs/trap-set"
         rt kill "$CID"
         wait_for_status "$CID" stopped
 }
