@@ -79,7 +79,7 @@ static int parse_u16(const char *s, size_t len, uint16_t *ret)
 static int parse_range(const char *s, uint16_t *ret_start, uint16_t *ret_end, char *why, size_t whysz)
 {
         const char *dash = strchr(s, '-'), *second, *end2;
-        uint16_t a, b;
+        uint16_t a = 0, b = 0;
         int r;
 
         if (!*s) {
