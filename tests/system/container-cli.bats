@@ -11,14 +11,7 @@ bats_require_minimum_version 1.5.0
 BERTH=${BERTH:-$BERTH_BUILD/src/berth/berth}
 
 setup_file() {
-        local r=$BATS_FILE_TMPDIR/bbroot
-        [ -x /bin/busybox ] || return 0
-        mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
-        cp /bin/busybox "$r/bin/busybox"
-        for a in $("$r/bin/busybox" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
-        printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
-        printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
-        tar -C "$r" -cf "$BATS_FILE_TMPDIR/busybox.tar" .
+        berth_busybox_tar
 }
 
 setup() {

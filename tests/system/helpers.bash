@@ -357,3 +357,19 @@ teardown() {
 setup_file() {
         maybe_prepare_crun
 }
+
+# berth_busybox_tar [HOOK]: from setup_file, the busybox rootfs tarball the
+# berth CLI tests import ($BATS_FILE_TMPDIR/busybox.tar), its tree left in
+# $BATS_FILE_TMPDIR/bbroot. HOOK, a function, may add files to the tree
+# (given as $1) before it is archived. Nothing is made without busybox-static.
+berth_busybox_tar() {
+        local r=$BATS_FILE_TMPDIR/bbroot a
+        [ -x /bin/busybox ] || return 0
+        mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
+        cp /bin/busybox "$r/bin/busybox"
+        for a in $("$r/bin/busybox" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+        printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
+        printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+        [ -z "${1:-}" ] || "$1" "$r"
+        tar -C "$r" -cf "$BATS_FILE_TMPDIR/busybox.tar" .
+}
