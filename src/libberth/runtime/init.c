@@ -298,10 +298,14 @@ void init_main(struct init_config *c)
         }
         if (c->console_fd >= 0)
                 close(c->console_fd);
+        /* Disarm the parent-death signal before saying ready: the parent exits as soon as it
+         * has read READY, and a SIGKILL still armed then would kill a perfectly created
+         * container (seen on a loaded CI machine). Should the parent die in between, the
+         * send below fails on the closed socket and this process exits all the same. */
+        (void)prctl(PR_SET_PDEATHSIG, 0);
         if (sync_send(c->sync_fd, SYNC_READY, getpid(), &err) < 0)
                 _exit(1);
         close(c->sync_fd);
-        (void)prctl(PR_SET_PDEATHSIG, 0);
 
         if (init_wait_start(c, &conn, &err) < 0)
                 _exit(1);
