@@ -424,7 +424,9 @@ int cmd_container_ps(struct cli_context *ctx, struct cli_args *args)
         if (engine_store_open(ctx, &s, &err) < 0 || container_list(s, &list, &n, &err) < 0)
                 return cli_fail(ctx, err);
         for (size_t i = 0; i < n && (last <= 0 || (long long)shown < last); i++) {
-                enum container_status st = ctr_status(s, list[i]);
+                enum container_status st;
+                (void)ctr_fix_stale(s, list[i]);
+                st = ctr_status(s, list[i]);
                 if (!all && st != CONTAINER_RUNNING && st != CONTAINER_PAUSED && st != CONTAINER_RESTARTING)
                         continue;
                 if (!filters_match(s, list, n, list[i], filters))
@@ -475,6 +477,7 @@ int cmd_container_inspect(struct cli_context *ctx, struct cli_args *args)
                         errors = strv_push(errors, e->msg);
                         continue;
                 }
+                (void)ctr_fix_stale(s, c);
                 json_t *j = ctr_inspect_json(s, c);
                 if (f) {
                         if (format_execute(f, j, stdout, &e) < 0) {

@@ -47,6 +47,15 @@ enum container_status ctr_status(struct store *s, const struct container *c)
         return st;
 }
 
+bool ctr_fix_stale(struct store *s, struct container *c)
+{
+        if (ctr_status(s, c) == container_status(c))
+                return false;
+        /* Its supervisor died (kill -9, OOM): kill the orphaned init, unmount, record Exited (255). */
+        container_fix_stale_state(s, c);
+        return true;
+}
+
 json_t *ctr_inspect_json(struct store *s, const struct container *c)
 {
         json_t *j = json_deep_copy(c->record);

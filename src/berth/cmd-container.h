@@ -41,6 +41,12 @@ extern const struct cli_option container_update_options[];
 
 /* The effective status: a container recorded running whose supervisor is gone (reboot) is exited. */
 enum container_status ctr_status(struct store *s, const struct container *c);
+/*
+ * A record saying running whose supervisor is gone (killed, or a reboot): fixed for good, as
+ * container_fix_stale_state does (its orphaned init killed, Exited (255) recorded). ps, inspect and
+ * stats call it, as Docker's daemon notices a dead shim. True when it was stale.
+ */
+bool ctr_fix_stale(struct store *s, struct container *c);
 /* The record as inspect shows it (State corrected as ctr_status says); a new reference. */
 json_t *ctr_inspect_json(struct store *s, const struct container *c);
 

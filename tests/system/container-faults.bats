@@ -168,6 +168,36 @@ ctr_pid() {
         assert_no_leftovers "$id"
 }
 
+@test "kill -9 of a supervisor: ps -a alone shows Exited and kills and cleans up the orphaned container" {
+        local id shim old
+        id=$(b run -d --name orphan busybox sleep 300)
+        read -r shim _ <"$BERTH_RUNROOT/containers/$id/shim.pid" # "PID STARTTIME"
+        [ -n "$shim" ] && kill -0 "$shim" || fail "no supervisor pid in shim.pid"
+        old=$(b inspect -f '{{.State.Pid}}' "$id")
+        [ "$old" -gt 0 ] && alive "$old" || fail "no container process ($old)"
+        kill -9 "$shim"
+        for _ in $(seq 50); do
+                [ -e "/proc/$shim" ] || break
+                sleep 0.1
+        done
+        # Only ps: no start, stop or rm to clean up on the way.
+        run b ps -a --format '{{.Names}} {{.Status}}'
+        assert_status 0
+        assert_line_match '^orphan Exited \(255\) '
+        for _ in $(seq 100); do
+                alive "$old" || break
+                sleep 0.1
+        done
+        ! alive "$old" || fail "the orphaned container process $old still runs after ps -a"
+        run b inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}' orphan
+        assert_output "exited 255 false"
+        run b ps -q
+        assert_output ""
+        assert_no_leftovers "$id"
+        run b rm orphan
+        assert_status 0
+}
+
 @test "kill -9 of the supervisors at random moments of run -d: rm -f still removes everything" {
         local i pid ids id rc
         for i in $(seq 10); do
