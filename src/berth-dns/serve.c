@@ -189,16 +189,21 @@ static void tcp_close(struct tcp_conn *c)
         *c = (struct tcp_conn){ .fd = -1, .up_fd = -1 };
 }
 
+static struct tcp_conn *tcp_slot_free(void)
+{
+        for (size_t i = 0; i < DNS_MAX_TCP; i++)
+                if (conns[i].fd < 0)
+                        return &conns[i];
+        return NULL;
+}
+
 static void tcp_accept(void)
 {
-        struct tcp_conn *c = NULL;
+        struct tcp_conn *c = tcp_slot_free();
         int fd;
 
-        for (size_t i = 0; i < DNS_MAX_TCP && !c; i++)
-                if (conns[i].fd < 0)
-                        c = &conns[i];
         if (!c)
-                return; /* full: the connection waits in the backlog */
+                return;
         fd = accept4(server.tcp_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
                 return;
@@ -478,8 +483,11 @@ void dns_loop_once(void)
         slot[n++] = (struct slot){ SLOT_SIGNAL, 0 };
         pfd[n] = (struct pollfd){ .fd = server.udp_fd, .events = POLLIN };
         slot[n++] = (struct slot){ SLOT_UDP, 0 };
-        pfd[n] = (struct pollfd){ .fd = server.tcp_fd, .events = POLLIN };
-        slot[n++] = (struct slot){ SLOT_TCP, 0 };
+        /* With every tcp slot taken, new connections wait in the backlog (polling would spin). */
+        if (tcp_slot_free()) {
+                pfd[n] = (struct pollfd){ .fd = server.tcp_fd, .events = POLLIN };
+                slot[n++] = (struct slot){ SLOT_TCP, 0 };
+        }
         for (size_t i = 0; i < DNS_MAX_PENDING; i++) {
                 if (pending[i].fd < 0)
                         continue;
