@@ -271,7 +271,8 @@ static void shim_shrink(void)
 
 static void usage(void)
 {
-        fprintf(stderr, "usage: berth-shim --root DIR --runroot DIR --id ID [--ready-fd N] [--attach]\n"
+        fprintf(stderr, "usage: berth-shim --root DIR --runroot DIR --id ID [--ready-fd N] [--attach] [--keep-fds N]\n"
+                        "       [--berth PATH]\n"
                         "(started by berth; not meant to be run by hand)\n");
         exit(2);
 }
@@ -281,7 +282,8 @@ static void parse_args(int argc, char **argv, struct shim *sh, const char **root
         static const struct option opts[] = {
                 { "root", required_argument, NULL, 'r' },   { "runroot", required_argument, NULL, 'R' },
                 { "id", required_argument, NULL, 'i' },     { "ready-fd", required_argument, NULL, 'f' },
-                { "attach", no_argument, NULL, 'a' },       { NULL, 0, NULL, 0 },
+                { "attach", no_argument, NULL, 'a' },       { "keep-fds", required_argument, NULL, 'k' },
+                { "berth", required_argument, NULL, 'b' },  { NULL, 0, NULL, 0 },
         };
         int ch;
 
@@ -292,11 +294,16 @@ static void parse_args(int argc, char **argv, struct shim *sh, const char **root
                 case 'i': sh->id = optarg; break;
                 case 'f': sh->ready_fd = atoi(optarg); break;
                 case 'a': sh->attach_mode = true; break;
+                case 'k': sh->keep_fds = atoi(optarg); break;
+                case 'b': sh->berth_exe = optarg; break;
                 default: usage();
                 }
         }
-        if (!*root || !*runroot || !sh->id)
+        if (!*root || !*runroot || !sh->id || sh->keep_fds < 0 || sh->keep_fds > 64)
                 usage();
+        /* Held here for the container's life, never handed on: not to the runtime, not to the container. */
+        for (int fd = 4; fd < 4 + sh->keep_fds; fd++)
+                (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 static int setup(struct shim *sh, const char *root, const char *runroot, struct berth_error **err)

@@ -216,6 +216,38 @@ static void edit_start_failed(struct shim *sh, struct container *c)
                             json_integer(container_start_error_exit_code(e ? e->code : EIO, e ? e->msg : NULL)));
 }
 
+/*
+ * The container is done for good: its published ports (the held sockets) and its network go, through
+ * `berth container cleanup` (the network code needs libnftables, which this lean process does not
+ * load). Before the exit is reported, so that a `stop` or `run` that returns leaves the ports free.
+ */
+static void release_network(struct shim *sh)
+{
+        const char *key = json_string_value(
+            json_object_get(json_object_get(sh->c->record, "NetworkSettings"), "SandboxKey"));
+        pid_t pid;
+        int status;
+
+        if (sh->net_released)
+                return;
+        sh->net_released = true;
+        for (int fd = 4; fd < 4 + sh->keep_fds; fd++)
+                close(fd);
+        if (!key || !*key || !sh->berth_exe)
+                return;
+        pid = fork();
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0 && (dup2(null, 0) < 0 || dup2(null, 1) < 0))
+                        _exit(127);
+                execl(sh->berth_exe, sh->berth_exe, "--root", sh->store->root, "--runroot", sh->store->runroot,
+                      "container", "cleanup", sh->id, (char *)NULL);
+                _exit(127);
+        }
+        while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+}
+
 /* Not here for good: the container is gone, the rootfs unmounted, --rm honoured. */
 static void finish(struct shim *sh)
 {
@@ -224,6 +256,7 @@ static void finish(struct shim *sh)
         int lock = -1;
 
         sh->phase = PHASE_GONE;
+        release_network(sh);
         /* container_rootfs_umount's job, inline: the shim does not link the image store for one umount2. */
         (void)umount2(rootfs, MNT_DETACH);
         if (autorm && container_lock(sh->store, sh->id, &lock, NULL) == 0) {
@@ -302,15 +335,18 @@ void shim_on_exit(struct shim *sh, int status)
         runtime_gone(sh);
         /* The record may be gone (rm -f raced us): then there is nothing left to restart. */
         if (record_update(sh, edit_exited) < 0) {
+                release_network(sh);
                 shim_clients_exit(sh);
                 sh->phase = PHASE_GONE;
                 return;
         }
-        shim_clients_exit(sh);
         if (!should_restart(sh)) {
+                release_network(sh);
+                shim_clients_exit(sh);
                 finish(sh);
                 return;
         }
+        shim_clients_exit(sh);
         /* Docker's backoff: 100 ms doubling to 1 min, back to 100 ms after 10 s of running. */
         ran = shim_now_ms() - sh->started_at;
         if (ran >= 10000 || sh->backoff_ms == 0)

@@ -71,6 +71,9 @@ struct shim {
         int64_t started_at;
         unsigned backoff_ms;
         struct shim_health *health; /* shim-health.c; NULL until the first start */
+        const char *berth_exe;      /* --berth: runs `container cleanup` when the container is done */
+        int keep_fds;               /* --keep-fds: the held published ports, fds 4..4+n-1 */
+        bool net_released;
 };
 
 int64_t shim_now_ms(void);

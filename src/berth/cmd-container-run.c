@@ -18,6 +18,7 @@
 #include "cmd-container.h"
 #include "container/supervisor.h"
 #include "engine.h"
+#include "network/ports.h"
 #include "store/builtin-images.h"
 #include "store/reference.h"
 #include "units.h"
@@ -60,6 +61,9 @@
         {"mount", 0, CLI_OPT_LIST, "mount", NULL, "Attach a filesystem mount to the container"},            \
         {"name", 0, CLI_OPT_STRING, NULL, NULL, "Assign a name to the container"},                          \
         {"network", 0, CLI_OPT_STRING, "network", NULL, "Connect a container to a network"},                \
+        {"network-alias", 0, CLI_OPT_LIST, "list", NULL, "Add network-scoped alias for the container"},     \
+        {"ip", 0, CLI_OPT_STRING, "string", NULL, "IPv4 address (e.g., 172.30.100.104)"},                   \
+        {"mac-address", 0, CLI_OPT_STRING, "string", NULL, "Container MAC address (e.g., 92:d0:c6:0a:29:33)"}, \
         {"no-healthcheck", 0, CLI_OPT_BOOL, NULL, NULL, "Disable any container-specified HEALTHCHECK"},     \
         {"pids-limit", 0, CLI_OPT_INT, NULL, NULL, "Tune container pids limit (set -1 for unlimited)"},     \
         {"privileged", 0, CLI_OPT_BOOL, NULL, NULL, "Give extended privileges to this container"},          \
@@ -346,46 +350,32 @@ static int parse_mount(const char *spec, json_t *mounts, struct berth_error **er
         return 0;
 }
 
-/* -p [ip:][hostPort:]containerPort[/proto] -> PortBindings and ExposedPorts. */
+/* -p, with Docker's parser and messages (network/ports.c) -> PortBindings and ExposedPorts. */
 static int parse_publish(char **list, json_t *cfg, json_t *hc, struct berth_error **err)
 {
         json_t *pb = json_object(), *exposed = json_object_get(cfg, "ExposedPorts");
+        struct port_list ports = { 0 };
+        int r = 0;
 
         json_object_set_new(hc, "PortBindings", pb);
-        for (size_t i = 0; list && list[i]; i++) {
-                _cleanup_free_ char *copy = xstrdup(list[i]), *key = NULL;
-                char *proto = strchr(copy, '/'), *cport, *hport = (char *)"", *ip = (char *)"";
-                json_t *arr;
-                if (proto)
-                        *proto++ = '\0';
-                cport = strrchr(copy, ':');
-                if (cport) {
-                        *cport++ = '\0';
-                        char *c2 = strrchr(copy, ':');
-                        if (c2) {
-                                *c2 = '\0';
-                                ip = copy;
-                                hport = c2 + 1;
-                        } else {
-                                hport = copy;
-                        }
-                } else {
-                        cport = copy;
-                }
-                if (!*cport || strspn(cport, "0123456789-") != strlen(cport))
-                        return berth_err_msg(err, EINVAL, "invalid containerPort: %s", cport);
-                if (*ip == '[' && ip[strlen(ip) - 1] == ']') {
-                        ip[strlen(ip) - 1] = '\0';
-                        ip++;
-                }
-                key = xasprintf("%s/%s", cport, proto && *proto ? proto : "tcp");
-                arr = json_object_get(pb, key);
+        for (size_t i = 0; list && list[i] && r >= 0; i++)
+                r = port_parse_spec(list[i], &ports, err);
+        for (size_t i = 0; r >= 0 && i < ports.n; i++) {
+                const struct port_mapping *m = &ports.items[i];
+                _cleanup_free_ char *key = xasprintf("%u/%s", m->container_port, port_proto_to_string(m->proto));
+                char hp[16] = "";
+                json_t *arr = json_object_get(pb, key);
+                if (m->host_port_end > m->host_port)
+                        snprintf(hp, sizeof(hp), "%u-%u", m->host_port, m->host_port_end);
+                else if (m->host_port)
+                        snprintf(hp, sizeof(hp), "%u", m->host_port);
                 if (!arr)
                         json_object_set_new(pb, key, arr = json_array());
-                json_array_append_new(arr, json_pack("{s:s,s:s}", "HostIp", ip, "HostPort", hport));
+                json_array_append_new(arr, json_pack("{s:s,s:s}", "HostIp", m->host_ip, "HostPort", hp));
                 json_object_set_new(exposed, key, json_object());
         }
-        return 0;
+        port_list_release(&ports);
+        return r;
 }
 
 static int parse_resources(struct cli_args *args, json_t *hc, struct berth_error **err)
@@ -521,18 +511,6 @@ static int parse_config(struct cli_args *args, bool detach, json_t *cfg, struct 
         return parse_healthcheck(args, cfg, err);
 }
 
-static int parse_network(struct cli_args *args, json_t *hc, struct berth_error **err)
-{
-        const char *net = cli_string(args, "network");
-
-        if (!net || !*net || streq(net, "default"))
-                net = "none";
-        if (!streq(net, "none") && !streq(net, "host") && strncmp(net, "container:", 10) != 0)
-                return berth_err_msg(err, ENOENT, "network %s not found", net);
-        json_object_set_new(hc, "NetworkMode", json_string(net));
-        return 0;
-}
-
 static json_t *strv_json(char **list)
 {
         json_t *a = json_array();
@@ -542,6 +520,35 @@ static json_t *strv_json(char **list)
         return a;
 }
 
+/*
+ * --network, --ip, --network-alias: HostConfig.NetworkMode and Docker's NetworkingConfig (carried in
+ * HostConfig to container_create, which checks the network exists).
+ */
+static int parse_network(struct cli_args *args, json_t *cfg, json_t *hc, struct berth_error **err)
+{
+        const char *net = cli_string(args, "network"), *ip = cli_string(args, "ip");
+        const char *mac = cli_string(args, "mac-address");
+        char **aliases = cli_list(args, "network-alias");
+        json_t *ep = json_object();
+
+        (void)err;
+        if (!net || !*net || streq(net, "default"))
+                net = "bridge";
+        json_object_set_new(hc, "NetworkMode", json_string(net));
+        if (ip && *ip)
+                json_object_set_new(ep, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip));
+        if (aliases && aliases[0])
+                json_object_set_new(ep, "Aliases", strv_json(aliases));
+        if (json_object_size(ep))
+                json_object_set_new(hc, "NetworkingConfig", json_pack("{s:{s:o}}", "EndpointsConfig", net, ep));
+        else
+                json_decref(ep);
+        if (mac && *mac)
+                json_object_set_new(cfg, "MacAddress", json_string(mac));
+        return 0;
+}
+
+
 static int parse_host_config(struct cli_args *args, json_t *cfg, json_t *hc, struct berth_error **err)
 {
         char **tmpfs = cli_list(args, "tmpfs"), **mounts = cli_list(args, "mount"), **logopt;
@@ -549,7 +556,7 @@ static int parse_host_config(struct cli_args *args, json_t *cfg, json_t *hc, str
         int r;
 
         if ((r = parse_volumes(cli_list(args, "volume"), cfg, hc, err)) < 0 ||
-            (r = parse_network(args, hc, err)) < 0 ||
+            (r = parse_network(args, cfg, hc, err)) < 0 ||
             (r = parse_publish(cli_list(args, "publish"), cfg, hc, err)) < 0 ||
             (r = parse_restart(cli_string(args, "restart"), hc, err)) < 0 ||
             (r = parse_resources(args, hc, err)) < 0 ||

@@ -23,6 +23,7 @@
 #include "base/strv.h"
 #include "base/xalloc.h"
 #include "cmd-container.h"
+#include "container/container-net.h"
 #include "container/supervisor.h"
 #include "engine.h"
 #include "runtime/runtime.h"
@@ -339,6 +340,8 @@ static int remove_container(struct store *s, struct container *c, bool force, bo
                 (void)container_kill(s, c, SIGKILL, NULL);
                 (void)container_wait(s, c, &code, NULL);
         }
+        /* The supervisor released the network when the container stopped; this covers one that died. */
+        (void)container_net_cleanup(s, c->id, NULL);
         r = container_lock(s, c->id, &fd, err);
         if (r < 0)
                 return r;
@@ -436,6 +439,17 @@ static bool boot_wanted(const struct container *c)
                 return true;
         return streq(name, "unless-stopped") &&
                !json_is_true(json_object_get(c->record, "HasBeenManuallyStopped"));
+}
+
+/* Hidden: what the supervisor runs once its container is done for good (container-net.h). */
+static int cmd_container_cleanup(struct cli_context *ctx, struct cli_args *args)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_store_ struct store *s = NULL;
+
+        if (engine_store_open(ctx, &s, &err) < 0 || container_net_cleanup(s, cli_argv(args)[0], &err) < 0)
+                return cli_fail(ctx, err);
+        return CLI_EXIT_OK;
 }
 
 static int cmd_system_boot(struct cli_context *ctx, struct cli_args *args)
@@ -670,6 +684,9 @@ const struct cli_command cli_container_commands[] = {
     {"container", "wait", wait_aliases, "CONTAINER [CONTAINER...]",
      "Block until one or more containers stop, then print their exit codes", NULL, cmd_container_wait, 0, 1,
      -1},
+    {"container", "cleanup", NULL, "CONTAINER",
+     "Release the network of a container that stopped for good (run by its supervisor)", NULL,
+     cmd_container_cleanup, CLI_HIDDEN, 1, 1},
     {"system", "boot", NULL, "",
      "Start the containers whose restart policy asks for it at boot (always, unless-stopped)", NULL,
      cmd_system_boot, CLI_HIDDEN, 0, 0},

@@ -34,3 +34,11 @@ int container_network_connect(struct store *s, struct container *c, const char *
  */
 int container_network_disconnect(struct store *s, struct container *c, const char *network, bool force,
                                  struct berth_error **err);
+
+/*
+ * What `berth container cleanup ID` does (the supervisor runs it when its container stops for
+ * good; rm and stale-state repair do the same in-process): the container's published ports, its
+ * endpoints and its network namespace are released and NetworkSettings saved. Takes the lock.
+ * A record already gone still gets its rules and namespace removed (by id).
+ */
+int container_net_cleanup(struct store *s, const char *id, struct berth_error **err);

@@ -19,6 +19,7 @@
 #include "base/time-util.h"
 #include "base/xalloc.h"
 #include "container/container-internal.h"
+#include "container/container-net-internal.h"
 #include "store/image.h"
 
 #define RECORD_MAX (16u << 20)
@@ -342,6 +343,9 @@ int container_create(struct store *s, json_t *config, json_t *host_config, const
                                      "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                      name);
         r = image_lookup(s, image, &img, err);
+        if (r < 0)
+                return r;
+        r = container_net_check_request(s, host_config, err);
         if (r < 0)
                 return r;
         r = containers_dir_open(s, &dir, err);

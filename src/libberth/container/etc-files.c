@@ -14,6 +14,7 @@
 #include "base/cleanup.h"
 #include "base/fs-util.h"
 #include "base/xalloc.h"
+#include "container/container-net-internal.h"
 #include "container/oci-config-internal.h"
 
 #define HOST_FILE_MAX (1u << 20)
@@ -66,6 +67,22 @@ static void add_extra_hosts(struct buf *out, json_t *extra)
         }
 }
 
+/* Docker: "IP<TAB>hostname" for each address the container has on its networks. */
+static void add_own_addresses(struct oci_build *b, struct buf *out)
+{
+        json_t *nets = json_object_get(json_object_get(b->c->record, "NetworkSettings"), "Networks"), *ep;
+        const char *hostname = json_string_value(json_object_get(b->config, "Hostname")), *k;
+
+        json_object_foreach (nets, k, ep) {
+                const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
+                _cleanup_free_ char *line = NULL;
+                if (!ip || !*ip)
+                        continue;
+                line = xasprintf("%s\t%s\n", ip, hostname ?: "");
+                buf_add(out, line);
+        }
+}
+
 static int write_hosts(struct oci_build *b, struct berth_error **err)
 {
         _cleanup_free_ char *host = NULL;
@@ -78,6 +95,7 @@ static int write_hosts(struct oci_build *b, struct berth_error **err)
                         buf_add(&out, "\n");
         } else {
                 buf_add(&out, hosts_base);
+                add_own_addresses(b, &out);
         }
         add_extra_hosts(&out, json_object_get(b->host_config, "ExtraHosts"));
         r = write_etc(b, "hosts", out.s, err);
@@ -133,6 +151,7 @@ static int write_resolv_conf(struct oci_build *b, struct berth_error **err)
         json_t *dns = json_object_get(b->host_config, "Dns"), *search = json_object_get(b->host_config, "DnsSearch");
         json_t *opts = json_object_get(b->host_config, "DnsOptions");
         _cleanup_free_ char *host = host_resolv_conf();
+        const char *resolver = container_net_dns_server(b->c);
         struct buf out = { 0 };
         bool have_ns = false;
         char *save = NULL;
@@ -141,7 +160,7 @@ static int write_resolv_conf(struct oci_build *b, struct berth_error **err)
         for (char *line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 bool ns = strncmp(line, "nameserver", 10) == 0, se = strncmp(line, "search", 6) == 0 ||
                                                                      strncmp(line, "domain", 6) == 0;
-                if ((ns && (json_array_size(dns) || (!b->host_network && is_loopback_ns(line)))) ||
+                if ((ns && (resolver || json_array_size(dns) || (!b->host_network && is_loopback_ns(line)))) ||
                     (se && json_array_size(search)) ||
                     (strncmp(line, "options", 7) == 0 && json_array_size(opts)))
                         continue;
@@ -151,7 +170,14 @@ static int write_resolv_conf(struct oci_build *b, struct berth_error **err)
         }
         if (json_array_size(search))
                 add_list(&out, "search ", search, " ");
-        if (json_array_size(dns))
+        /* On a user network the network's resolver answers for the containers and forwards the rest to
+         * the host's resolvers (Docker's is 127.0.0.11; ours listens on the gateway). Unlike Docker's,
+         * it does not forward to --dns servers: there, --dns is not used yet. */
+        if (resolver) {
+                buf_add(&out, "nameserver ");
+                buf_add(&out, resolver);
+                buf_add(&out, "\n");
+        } else if (json_array_size(dns))
                 add_list(&out, "nameserver ", dns, "\nnameserver ");
         else if (!have_ns)
                 buf_add(&out, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");

@@ -24,6 +24,7 @@
 #include "base/json-util.h"
 #include "base/strv.h"
 #include "base/xalloc.h"
+#include "container/container-net-internal.h"
 #include "container/oci-config-internal.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -346,7 +347,14 @@ static void build_namespaces(struct oci_build *b, json_t *linux_)
         if (!uts || !streq(uts, "host"))
                 json_array_append_new(ns, json_pack("{s:s}", "type", "uts"));
         json_array_append_new(ns, json_pack("{s:s}", "type", "mount"));
-        if (!b->host_network)
+        if (container_net_wants_namespace(b->c))
+                /* Made and plugged in by container-net.c before the runtime runs: joined, not created. */
+                json_array_append_new(ns, json_pack("{s:s,s:s}", "type", "network", "path",
+                                                    json_string_value(json_object_get(
+                                                        json_object_get(b->c->record, "NetworkSettings"),
+                                                        "SandboxKey"))
+                                                        ?: ""));
+        else if (!b->host_network)
                 json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
         /* Docker's default: a private cgroup namespace on cgroup v2, the host's on v1 (and hybrid). */
         if (cg && *cg ? streq(cg, "private") : cgroup_unified())

@@ -7,6 +7,7 @@
 #include "base/time-util.h"
 #include "base/xalloc.h"
 #include "container/container-internal.h"
+#include "container/container-net-internal.h"
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
 
@@ -107,7 +108,7 @@ json_t *container_record_new(const char *id, const char *name, json_t *config, j
                              json_t *image_config, const char *image_id, const char *dir)
 {
         _cleanup_free_ char *created = time_now_rfc3339(), *hostname = xasprintf("%.12s", id);
-        json_t *cfg = json_deep_copy(config), *r;
+        json_t *cfg = json_deep_copy(config), *r, *epc;
 
         merge_from_image(cfg, json_object_get(image_config, "config"));
         if (!json_string_length(json_object_get(cfg, "Hostname")))
@@ -124,6 +125,12 @@ json_t *container_record_new(const char *id, const char *name, json_t *config, j
         json_object_set_new(r, "HostsPath", json_sprintf("%s/hosts", dir));
         json_object_set_new(r, "LogPath", json_sprintf("%s/%s-json.log", dir, id));
         json_object_set_new(r, "HostConfig", host_config ? json_deep_copy(host_config) : json_object());
+        /* Docker's create request carries NetworkingConfig beside HostConfig; here it rides inside it. */
+        epc = json_incref(json_object_get(json_object_get(json_object_get(r, "HostConfig"), "NetworkingConfig"),
+                                          "EndpointsConfig"));
+        json_object_del(json_object_get(r, "HostConfig"), "NetworkingConfig");
+        container_net_record_init(r, epc);
+        json_decref(epc);
         json_object_set_new(r, "Mounts", json_array());
         json_object_set_new(r, "Config", cfg);
         json_object_set_new(r, "GraphDriver",

@@ -28,6 +28,7 @@
 #include "base/syscalls.h"
 #include "base/xalloc.h"
 #include "container/container-internal.h"
+#include "container/container-net-internal.h"
 #include "container/oci-config.h"
 #include "container/shim-protocol.h"
 #include "runtime/runtime.h"
@@ -227,6 +228,7 @@ static void fix_stale_locked(struct store *s, struct container *c)
         if (!status_is_live(container_status(c)) || container_supervisor_alive(s, c))
                 return;
         runtime_cleanup(s, c);
+        container_net_teardown(s, c);
         container_set_state(c, CONTAINER_EXITED, 0, 255, NULL);
         (void)container_save(s, c, NULL);
         (void)rm_rf_at(AT_FDCWD, run, NULL);
@@ -285,15 +287,47 @@ static char *find_shim(void)
         return NULL;
 }
 
-/* fork, setsid, fork: the shim is nobody's child but init's (or a subreaper's), in its own session. */
-static int spawn_shim(struct store *s, const struct container *c, bool attach, int *ret_ready,
-                      struct berth_error **err)
+/*
+ * In the child, before exec: /dev/null on 0-2, the ready pipe on 3, keep->fds[i] on 4+i, all inherited.
+ * Everything is first moved above 4+n (close-on-exec), so that no source is overwritten before it moved.
+ */
+static int shim_fds_place(const struct container_net_fds *keep, int ready_w)
 {
-        _cleanup_free_ char *shim = find_shim();
-        const char *argv[] = { shim, "--root", s->root, "--runroot", s->runroot, "--id", c->id, "--ready-fd",
-                               "3", attach ? "--attach" : NULL, NULL };
+        int high = 4 + (int)keep->n, tmp[65], null;
+
+        if (keep->n > 64)
+                return -1;
+        null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0 || (tmp[64] = fcntl(ready_w, F_DUPFD_CLOEXEC, high)) < 0)
+                return -1;
+        for (size_t i = 0; i < keep->n; i++)
+                if ((tmp[i] = fcntl(keep->fds[i], F_DUPFD_CLOEXEC, high)) < 0)
+                        return -1;
+        if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(tmp[64], 3) < 0)
+                return -1;
+        for (size_t i = 0; i < keep->n; i++)
+                if (dup2(tmp[i], 4 + (int)i) < 0)
+                        return -1;
+        return mark_fds_cloexec_from(high);
+}
+
+/* fork, setsid, fork: the shim is nobody's child but init's (or a subreaper's), in its own session. */
+/*
+ * The held port sockets go to the shim as fds 4..4+n-1 (--keep-fds n); --berth tells it which berth to run
+ * for `container cleanup` when the container stops for good.
+ */
+static int spawn_shim(struct store *s, const struct container *c, bool attach,
+                      const struct container_net_fds *keep, int *ret_ready, struct berth_error **err)
+{
+        _cleanup_free_ char *shim = find_shim(), *self = realpath("/proc/self/exe", NULL);
+        char nkeep[16];
+        const char *argv[] = { shim,   "--root",      s->root, "--runroot", s->runroot, "--id", c->id,
+                               "--ready-fd", "3", "--keep-fds", nkeep, "--berth", self ?: "berth",
+                               attach ? "--attach" : NULL, NULL };
         int pfd[2], status;
         pid_t pid;
+
+        snprintf(nkeep, sizeof(nkeep), "%zu", keep->n);
 
         if (!shim)
                 return berth_err_msg(err, ENOENT, "berth-shim not found next to %s (set BERTH_SHIM)",
@@ -308,7 +342,6 @@ static int spawn_shim(struct store *s, const struct container *c, bool attach, i
         }
         if (pid == 0) {
                 sigset_t none;
-                int null;
                 (void)setsid();
                 if (fork() != 0)
                         _exit(0);
@@ -316,10 +349,8 @@ static int spawn_shim(struct store *s, const struct container *c, bool attach, i
                 sigprocmask(SIG_SETMASK, &none, NULL);
                 for (int sig = 1; sig < NSIG; sig++)
                         (void)signal(sig, SIG_DFL);
-                null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(pfd[1], 3) < 0)
+                if (shim_fds_place(keep, pfd[1]) < 0)
                         _exit(127);
-                (void)mark_fds_cloexec_from(4);
                 execv(shim, (char *const *)argv);
                 dprintf(3, "E%d exec `%s`: %s\n", errno, shim, strerror(errno));
                 _exit(127);
@@ -369,8 +400,9 @@ static int ready_line(struct store *s, const struct container *c, int fd, char *
         return 0;
 }
 
-/* The rootfs and config.json, under the lock. */
-static int prepare_bundle(struct store *s, struct container *c, struct berth_error **err)
+/* The rootfs, the network and config.json, under the lock. */
+static int prepare_bundle(struct store *s, struct container *c, struct container_net_fds *fds,
+                          struct berth_error **err)
 {
         const char *image = json_string_value(json_object_get(c->record, "Image"));
         _cleanup_image_ struct image *img = NULL;
@@ -383,6 +415,9 @@ static int prepare_bundle(struct store *s, struct container *c, struct berth_err
         r = container_rootfs_mount(s, c, img, err);
         if (r < 0)
                 return r;
+        r = container_net_setup(s, c, fds, err);
+        if (r < 0)
+                return r;
         r = container_oci_config(s, c, img, &spec, err);
         json_decref(spec);
         return r;
@@ -393,6 +428,8 @@ int container_start(struct store *s, struct container *c, const struct container
 {
         _cleanup_free_ char *run = container_run_dir(s, c->id);
         _cleanup_close_ int ready = -EBADF;
+        struct container_net_fds fds = { 0 };
+        bool net_ours = false;
         char line[4096];
         int lock = -1, r, n = 0;
 
@@ -412,7 +449,8 @@ int container_start(struct store *s, struct container *c, const struct container
         }
         fix_stale_locked(s, c);
         runtime_cleanup(s, c); /* leftovers of a crash: a runtime state dir blocks create */
-        r = prepare_bundle(s, c, err);
+        r = prepare_bundle(s, c, &fds, err);
+        net_ours = true; /* until the shim has it: then it releases the network when the container is done */
         if (r < 0)
                 goto out;
         (void)rm_rf_at(AT_FDCWD, run, NULL);
@@ -423,7 +461,8 @@ int container_start(struct store *s, struct container *c, const struct container
         r = container_save(s, c, err);
         if (r < 0)
                 goto out;
-        r = spawn_shim(s, c, o && o->attach, &ready, err);
+        r = spawn_shim(s, c, o && o->attach, &fds, &ready, err);
+        container_net_fds_close(&fds); /* the shim holds the ports now */
         if (r < 0)
                 goto out;
         /* "P": the shim owns the container now and takes the lock itself to record the start. */
@@ -434,12 +473,18 @@ int container_start(struct store *s, struct container *c, const struct container
                 r = shim_reply_parse(line, &n, err);
                 goto out;
         }
+        net_ours = false;
         container_unlock(lock);
         lock = -1;
         r = ready_line(s, c, ready, line, sizeof(line), err);
         if (r == 0)
                 r = shim_reply_parse(line, &n, err);
 out:
+        container_net_fds_close(&fds);
+        if (r < 0 && net_ours && lock >= 0) {
+                container_net_teardown(s, c);
+                (void)container_save(s, c, NULL);
+        }
         container_unlock(lock);
         if (lock < 0)
                 (void)container_reload(s, c, NULL); /* the shim's view: running, or the start error */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* The container layer's own use of container-net.c (supervisor.c, record.c, etc-files.c, oci-config.c). */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "container/container.h"
+#include "store/store.h"
+
+/* The sockets holding the published host ports: the supervisor keeps them open while the container lives. */
+struct container_net_fds {
+        int *fds;
+        size_t n;
+};
+void container_net_fds_close(struct container_net_fds *fds);
+
+/*
+ * At create: the network of NetworkMode exists (its name replaces an id given), and --ip/--network-alias
+ * are only asked of user networks. Docker's messages: "network X not found", "user specified IP address
+ * is supported on user defined networks only", "network-scoped alias is supported only for containers in
+ * user defined networks".
+ */
+int container_net_check_request(struct store *s, json_t *host_config, struct berth_error **err);
+
+/* HostConfig.NetworkMode, "none" when unset. */
+const char *container_net_mode(const struct container *c);
+/* Does the container get a network namespace berth makes (bridge or user network)? */
+bool container_net_wants_namespace(const struct container *c);
+
+/*
+ * NetworkSettings of a new record, Docker's shape: Networks{NetworkMode: {}, plus the
+ * endpoints_config entries (NetworkingConfig.EndpointsConfig: IPAMConfig, Aliases)}.
+ */
+void container_net_record_init(json_t *record, json_t *endpoints_config);
+
+/*
+ * At start, under the container's lock, before config.json is written: the namespace
+ * (netns_path), one endpoint per network, the published ports (held: their sockets in *fds),
+ * NetworkSettings filled in (the caller saves the record). On failure nothing is left.
+ */
+int container_net_setup(struct store *s, struct container *c, struct container_net_fds *fds,
+                        struct berth_error **err);
+
+/* The reverse, idempotent and best effort; updates NetworkSettings (the caller saves). */
+void container_net_teardown(struct store *s, struct container *c);
+
+/* The nameserver for the container's resolv.conf (its user network's resolver), or NULL. */
+const char *container_net_dns_server(const struct container *c);
