@@ -97,10 +97,11 @@ static bool regex_matches(const char *value, const char *pattern)
 
 static bool has_endpoints(struct store *s, const struct network *n)
 {
+        _cleanup_error_ struct berth_error *e = NULL;
         _cleanup_strv_ char **ids = NULL;
 
         /* When the endpoints cannot be read, count the network as used: never prune it by mistake. */
-        if (network_endpoints(s, n, &ids, NULL) < 0)
+        if (network_endpoints(s, n, &ids, &e) < 0)
                 return true;
         return ids && ids[0];
 }
@@ -312,8 +313,8 @@ static json_t *ls_row(const struct network *n, bool no_trunc)
 }
 
 static const struct format_header ls_headers[] = {
-    {"ID", "NETWORK ID"},     {"Name", "NAME"},     {"Driver", "DRIVER"},       {"Scope", "SCOPE"},
-    {"IPv6", "IPV6"},         {"IPv4", "IPV4"},     {"Internal", "INTERNAL"},   {"Labels", "LABELS"},
+    {"ID", "NETWORK ID"},     {"Name", "NAME"}, {"Driver", "DRIVER"},     {"Scope", "SCOPE"},
+    {"IPv6", "IPV6"},         {"IPv4", "IPV4"}, {"Internal", "INTERNAL"}, {"Labels", "LABELS"},
     {"CreatedAt", "CREATED"}, {NULL, NULL},
 };
 
@@ -375,7 +376,8 @@ static json_t *container_entry(const struct container *c, const char *network)
 }
 
 /* {ID: {Name, EndpointID, MacAddress, IPv4Address, IPv6Address}} of the containers attached to n. */
-static int containers_object(struct store *s, const struct network *n, json_t **ret, struct berth_error **err)
+static int containers_object(struct store *s, const struct network *n, json_t **ret,
+                             struct berth_error **err)
 {
         _cleanup_json_ json_t *o = json_object();
         _cleanup_strv_ char **ids = NULL;
@@ -559,13 +561,18 @@ static int prune_run(struct store *s, double until, char **labels, char ***ret, 
 
         r = network_list(s, &list, &n, err);
         for (size_t i = 0; r == 0 && i < n; i++) {
+                _cleanup_error_ struct berth_error *e = NULL;
                 struct network *nw = list[i];
                 double created = engine_parse_rfc3339(record_string(nw, "Created"));
                 if (is_predefined(nw) || !labels_pass(nw, labels) || (until > 0 && created >= until) ||
                     has_endpoints(s, nw))
                         continue;
-                /* One in use by now (a run racing us) is skipped, as Docker skips what it cannot remove. */
-                if (network_remove(s, nw, NULL) < 0)
+                /*
+                 * One in use by now (a run racing us) is skipped, as Docker skips what it cannot remove.
+                 * A real error object: berth_err_prefix() with a NULL one turns every code into EINVAL,
+                 * which hides the ENODEV network_remove() tolerates.
+                 */
+                if (network_remove(s, nw, &e) < 0)
                         continue;
                 names = strv_push(names, nw->name);
         }
@@ -629,7 +636,7 @@ static int cmd_network_disconnect(struct cli_context *ctx, struct cli_args *args
 /* ---- the table */
 
 #define FORMAT_HELP_JSON                                                                                    \
-        "'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go "      \
+        "'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go "    \
         "template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting " \
         "output with templates"
 
@@ -654,7 +661,8 @@ static const struct cli_option ls_options[] = {
     {NULL},
 };
 static const struct cli_option inspect_options[] = {
-    {"format", 'f', CLI_OPT_STRING, "string", NULL, "Format output using a custom template:\n" FORMAT_HELP_JSON},
+    {"format", 'f', CLI_OPT_STRING, "string", NULL,
+     "Format output using a custom template:\n" FORMAT_HELP_JSON},
     {"verbose", 'v', CLI_OPT_BOOL, NULL, NULL, "Verbose output for diagnostics", CLI_OPT_HIDDEN},
     {NULL},
 };
@@ -682,15 +690,15 @@ static const char *const rm_aliases[] = {"network remove", NULL};
 const struct cli_command cli_network_commands[] = {
     {"network", "connect", NULL, "[OPTIONS] NETWORK CONTAINER", "Connect a container to a network",
      connect_options, cmd_network_connect, 0, 2, 2},
-    {"network", "create", NULL, "[OPTIONS] NETWORK", "Create a network", create_options, cmd_network_create, 0,
-     1, 1},
+    {"network", "create", NULL, "[OPTIONS] NETWORK", "Create a network", create_options, cmd_network_create,
+     0, 1, 1},
     {"network", "disconnect", NULL, "[OPTIONS] NETWORK CONTAINER", "Disconnect a container from a network",
      disconnect_options, cmd_network_disconnect, 0, 2, 2},
     {"network", "inspect", NULL, "[OPTIONS] NETWORK [NETWORK...]",
      "Display detailed information on one or more networks", inspect_options, cmd_network_inspect, 0, 1, -1},
     {"network", "ls", ls_aliases, "[OPTIONS]", "List networks", ls_options, cmd_network_ls, 0, 0, 0},
-    {"network", "prune", NULL, "[OPTIONS]", "Remove all unused networks", prune_options, cmd_network_prune, 0,
-     0, 0},
+    {"network", "prune", NULL, "[OPTIONS]", "Remove all unused networks", prune_options, cmd_network_prune,
+     0, 0, 0},
     {"network", "rm", rm_aliases, "NETWORK [NETWORK...]", "Remove one or more networks", rm_options,
      cmd_network_rm, 0, 1, -1},
     {NULL},
