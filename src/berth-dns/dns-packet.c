@@ -130,8 +130,9 @@ static ssize_t encode_name(const char *name, uint8_t *out, size_t size)
         return (ssize_t)o;
 }
 
-ssize_t dns_build_reply(const uint8_t *msg, const struct dns_query *q, int rcode, const struct in_addr *addrs,
-                        size_t n_addrs, const char *ptr_name, uint8_t *out, size_t size)
+ssize_t dns_build_reply(const uint8_t *msg, const struct dns_query *q, int rcode,
+                        const struct in_addr *addrs, size_t n_addrs, const char *ptr_name, uint8_t *out,
+                        size_t size)
 {
         size_t o = q->question_end, n = 0;
         bool truncated = false;
@@ -225,7 +226,7 @@ static void names_add(struct dns_names *names, size_t *cap, struct in_addr ip, c
         copy = strndup(name, len);
         if (!copy)
                 abort();
-        names->entries[names->n++] = (struct dns_name_entry){ .ip = ip, .name = copy };
+        names->entries[names->n++] = (struct dns_name_entry){.ip = ip, .name = copy};
 }
 
 void dns_names_parse(struct dns_names *names, const char *text, size_t len)
@@ -290,8 +291,8 @@ const char *dns_names_reverse(const struct dns_names *names, struct in_addr ip)
         return NULL;
 }
 
-ssize_t dns_answer(const struct dns_names *names, const uint8_t *msg, const struct dns_query *q, uint8_t *out,
-                   size_t size)
+ssize_t dns_answer(const struct dns_names *names, const uint8_t *msg, const struct dns_query *q,
+                   uint8_t *out, size_t size)
 {
         struct in_addr addrs[32], ip;
         const char *ptr;

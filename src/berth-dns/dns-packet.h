@@ -65,8 +65,9 @@ int dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *ret);
  * ptr_name when not NULL, TTL DNS_TTL. Records that do not fit set TC. Returns the
  * length, or -ENOBUFS when not even the question fits.
  */
-ssize_t dns_build_reply(const uint8_t *msg, const struct dns_query *q, int rcode, const struct in_addr *addrs,
-                        size_t n_addrs, const char *ptr_name, uint8_t *out, size_t size);
+ssize_t dns_build_reply(const uint8_t *msg, const struct dns_query *q, int rcode,
+                        const struct in_addr *addrs, size_t n_addrs, const char *ptr_name, uint8_t *out,
+                        size_t size);
 
 /* "4.3.2.1.in-addr.arpa" (any case) -> 1.2.3.4. 0 or -EINVAL. */
 int dns_parse_reverse(const char *name, struct in_addr *ret);
@@ -96,5 +97,5 @@ const char *dns_names_reverse(const struct dns_names *names, struct in_addr ip);
  * IN/ANY); < 0 when no reply fits in size. A known name queried for AAAA gets NOERROR
  * with no record, so that clients use its A record at once.
  */
-ssize_t dns_answer(const struct dns_names *names, const uint8_t *msg, const struct dns_query *q, uint8_t *out,
-                   size_t size);
+ssize_t dns_answer(const struct dns_names *names, const uint8_t *msg, const struct dns_query *q,
+                   uint8_t *out, size_t size);

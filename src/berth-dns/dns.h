@@ -10,13 +10,13 @@
 
 #include "dns-packet.h"
 
-#define DNS_MAX_UPSTREAMS 3        /* as glibc's MAXNS */
+#define DNS_MAX_UPSTREAMS 3          /* as glibc's MAXNS */
 #define DNS_UPSTREAM_TIMEOUT_MS 2000 /* per upstream, then the next one */
-#define DNS_MAX_PENDING 128        /* udp queries in flight upstream; more are dropped (the client retries) */
-#define DNS_MAX_TCP 32             /* tcp clients at once; more wait in the backlog */
+#define DNS_MAX_PENDING 128 /* udp queries in flight upstream; more are dropped (the client retries) */
+#define DNS_MAX_TCP 32      /* tcp clients at once; more wait in the backlog */
 #define DNS_TCP_IDLE_MS 10000
-#define DNS_REFRESH_MS 100         /* the names file is stat()ed at most this often when idle */
-#define DNS_EMPTY_EXIT_MS 1000     /* no names for this long: exit */
+#define DNS_REFRESH_MS 100     /* the names file is stat()ed at most this often when idle */
+#define DNS_EMPTY_EXIT_MS 1000 /* no names for this long: exit */
 
 struct dns_upstream {
         struct sockaddr_storage addr;

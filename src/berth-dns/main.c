@@ -66,7 +66,8 @@ static void read_upstreams(const char *path)
         if (!f)
                 return; /* no upstream: forwarded queries get SERVFAIL */
         while (fgets(line, sizeof(line), f) && server.n_upstreams < DNS_MAX_UPSTREAMS) {
-                char *save = NULL, *key = strtok_r(line, " \t\r\n", &save), *val = strtok_r(NULL, " \t\r\n", &save);
+                char *save = NULL, *key = strtok_r(line, " \t\r\n", &save),
+                     *val = strtok_r(NULL, " \t\r\n", &save);
                 struct sockaddr_in *in = (struct sockaddr_in *)&server.upstreams[server.n_upstreams].addr;
                 struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&server.upstreams[server.n_upstreams].addr;
                 char *pct;
@@ -139,7 +140,8 @@ void dns_names_refresh(void)
 
 static int listen_socket(int type)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(server.port), .sin_addr = server.listen };
+        struct sockaddr_in sa = {
+            .sin_family = AF_INET, .sin_port = htons(server.port), .sin_addr = server.listen};
         int one = 1, fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
         if (fd < 0)
@@ -208,10 +210,10 @@ static void usage(void)
 static void parse_args(int argc, char **argv, const char **ret_conf)
 {
         static const struct option opts[] = {
-                { "listen", required_argument, NULL, 'l' },     { "names", required_argument, NULL, 'n' },
-                { "lock", required_argument, NULL, 'k' },       { "start-lock", required_argument, NULL, 's' },
-                { "upstream-conf", required_argument, NULL, 'u' }, { "ready-fd", required_argument, NULL, 'r' },
-                { "port", required_argument, NULL, 'p' },       { 0 },
+            {"listen", required_argument, NULL, 'l'},        {"names", required_argument, NULL, 'n'},
+            {"lock", required_argument, NULL, 'k'},          {"start-lock", required_argument, NULL, 's'},
+            {"upstream-conf", required_argument, NULL, 'u'}, {"ready-fd", required_argument, NULL, 'r'},
+            {"port", required_argument, NULL, 'p'},          {0},
         };
         const char *listen_addr = NULL;
         int c;
@@ -219,14 +221,29 @@ static void parse_args(int argc, char **argv, const char **ret_conf)
         server.port = 53;
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (c) {
-                case 'l': listen_addr = optarg; break;
-                case 'n': server.names_path = optarg; break;
-                case 'k': server.lock_path = optarg; break;
-                case 's': server.start_lock_path = optarg; break;
-                case 'u': *ret_conf = optarg; break;
-                case 'r': ready_fd = atoi(optarg); break;
-                case 'p': server.port = (uint16_t)atoi(optarg); break;
-                default: usage();
+                case 'l':
+                        listen_addr = optarg;
+                        break;
+                case 'n':
+                        server.names_path = optarg;
+                        break;
+                case 'k':
+                        server.lock_path = optarg;
+                        break;
+                case 's':
+                        server.start_lock_path = optarg;
+                        break;
+                case 'u':
+                        *ret_conf = optarg;
+                        break;
+                case 'r':
+                        ready_fd = atoi(optarg);
+                        break;
+                case 'p':
+                        server.port = (uint16_t)atoi(optarg);
+                        break;
+                default:
+                        usage();
                 }
         }
         if (optind != argc || !listen_addr || !server.names_path || !server.lock_path)

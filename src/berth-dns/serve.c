@@ -67,13 +67,14 @@ static void pending_free(struct pending *p)
 {
         close(p->fd);
         free(p->msg);
-        *p = (struct pending){ .fd = -1 };
+        *p = (struct pending){.fd = -1};
 }
 
 static void udp_reply(const struct sockaddr_storage *to, socklen_t to_len, const void *buf, size_t len)
 {
         /* A full socket buffer drops the reply: the client asks again, as after any udp loss. */
-        (void)sendto(server.udp_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)to, to_len);
+        (void)sendto(server.udp_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)to,
+                     to_len);
 }
 
 static void udp_servfail(struct pending *p)
@@ -126,7 +127,7 @@ static void udp_forward(const uint8_t *msg, size_t len, const struct dns_query *
                         p = &pending[i];
         if (!p)
                 return; /* saturated: dropped, the client retries */
-        *p = (struct pending){ .fd = -1, .client = *from, .client_len = from_len, .q = *q, .len = len };
+        *p = (struct pending){.fd = -1, .client = *from, .client_len = from_len, .q = *q, .len = len};
         p->msg = xmalloc_(len);
         memcpy(p->msg, msg, len);
         if (!pending_send(p)) {
@@ -186,7 +187,7 @@ static void tcp_close(struct tcp_conn *c)
         free(c->in);
         free(c->out);
         free(c->up);
-        *c = (struct tcp_conn){ .fd = -1, .up_fd = -1 };
+        *c = (struct tcp_conn){.fd = -1, .up_fd = -1};
 }
 
 static struct tcp_conn *tcp_slot_free(void)
@@ -207,7 +208,7 @@ static void tcp_accept(void)
         fd = accept4(server.tcp_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
                 return;
-        *c = (struct tcp_conn){ .fd = fd, .up_fd = -1, .state = TCP_READ };
+        *c = (struct tcp_conn){.fd = fd, .up_fd = -1, .state = TCP_READ};
         c->in = xmalloc_(TCP_BUF);
         c->deadline = dns_now_ms() + DNS_TCP_IDLE_MS;
 }
@@ -391,9 +392,9 @@ static void tcp_timeout(struct tcp_conn *c)
 static void slots_init(void)
 {
         for (size_t i = 0; i < DNS_MAX_PENDING; i++)
-                pending[i] = (struct pending){ .fd = -1 };
+                pending[i] = (struct pending){.fd = -1};
         for (size_t i = 0; i < DNS_MAX_TCP; i++)
-                conns[i] = (struct tcp_conn){ .fd = -1, .up_fd = -1 };
+                conns[i] = (struct tcp_conn){.fd = -1, .up_fd = -1};
         slots_ready = true;
 }
 
@@ -418,9 +419,15 @@ static void dispatch(const struct slot *s, short revents)
         struct tcp_conn *c = s->kind >= SLOT_CONN ? &conns[s->index] : NULL;
 
         switch (s->kind) {
-        case SLOT_SIGNAL: on_signal(); break;
-        case SLOT_UDP: udp_query(); break;
-        case SLOT_TCP: tcp_accept(); break;
+        case SLOT_SIGNAL:
+                on_signal();
+                break;
+        case SLOT_UDP:
+                udp_query();
+                break;
+        case SLOT_TCP:
+                tcp_accept();
+                break;
         case SLOT_PENDING:
                 if (pending[s->index].fd >= 0)
                         pending_reply(&pending[s->index]);
@@ -479,33 +486,34 @@ void dns_loop_once(void)
 
         if (!slots_ready)
                 slots_init();
-        pfd[n] = (struct pollfd){ .fd = server.signal_fd, .events = POLLIN };
-        slot[n++] = (struct slot){ SLOT_SIGNAL, 0 };
-        pfd[n] = (struct pollfd){ .fd = server.udp_fd, .events = POLLIN };
-        slot[n++] = (struct slot){ SLOT_UDP, 0 };
+        pfd[n] = (struct pollfd){.fd = server.signal_fd, .events = POLLIN};
+        slot[n++] = (struct slot){SLOT_SIGNAL, 0};
+        pfd[n] = (struct pollfd){.fd = server.udp_fd, .events = POLLIN};
+        slot[n++] = (struct slot){SLOT_UDP, 0};
         /* With every tcp slot taken, new connections wait in the backlog (polling would spin). */
         if (tcp_slot_free()) {
-                pfd[n] = (struct pollfd){ .fd = server.tcp_fd, .events = POLLIN };
-                slot[n++] = (struct slot){ SLOT_TCP, 0 };
+                pfd[n] = (struct pollfd){.fd = server.tcp_fd, .events = POLLIN};
+                slot[n++] = (struct slot){SLOT_TCP, 0};
         }
         for (size_t i = 0; i < DNS_MAX_PENDING; i++) {
                 if (pending[i].fd < 0)
                         continue;
-                pfd[n] = (struct pollfd){ .fd = pending[i].fd, .events = POLLIN };
-                slot[n++] = (struct slot){ SLOT_PENDING, i };
+                pfd[n] = (struct pollfd){.fd = pending[i].fd, .events = POLLIN};
+                slot[n++] = (struct slot){SLOT_PENDING, i};
         }
         for (size_t i = 0; i < DNS_MAX_TCP; i++) {
                 struct tcp_conn *c = &conns[i];
                 if (c->fd < 0)
                         continue;
-                pfd[n] = (struct pollfd){ .fd = c->fd, .events = c->state == TCP_WRITE ? POLLOUT
-                                                                : c->state == TCP_READ ? POLLIN
-                                                                                       : 0 };
-                slot[n++] = (struct slot){ SLOT_CONN, i };
+                pfd[n] = (struct pollfd){.fd = c->fd,
+                                         .events = c->state == TCP_WRITE  ? POLLOUT
+                                                   : c->state == TCP_READ ? POLLIN
+                                                                          : 0};
+                slot[n++] = (struct slot){SLOT_CONN, i};
                 if (c->up_fd >= 0) {
-                        pfd[n] = (struct pollfd){ .fd = c->up_fd,
-                                                  .events = c->state == TCP_UP_SEND ? POLLOUT : POLLIN };
-                        slot[n++] = (struct slot){ SLOT_UP, i };
+                        pfd[n] = (struct pollfd){.fd = c->up_fd,
+                                                 .events = c->state == TCP_UP_SEND ? POLLOUT : POLLIN};
+                        slot[n++] = (struct slot){SLOT_UP, i};
                 }
         }
         now = dns_now_ms();

@@ -94,10 +94,10 @@ static int parse_reply(const uint8_t *buf, size_t len, struct answer *a)
 
 static int udp_ask(const char *server, const char *name, uint16_t type, struct answer *a)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
         _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         uint8_t q[512], r[4096];
-        struct pollfd p = { .fd = fd, .events = POLLIN };
+        struct pollfd p = {.fd = fd, .events = POLLIN};
         size_t len = build_query(q, name, type);
         ssize_t n;
 
@@ -116,7 +116,7 @@ static int udp_ask(const char *server, const char *name, uint16_t type, struct a
 
 static ssize_t read_full(int fd, uint8_t *buf, size_t len)
 {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
+        struct pollfd p = {.fd = fd, .events = POLLIN};
         size_t got = 0;
 
         while (got < len) {
@@ -134,7 +134,7 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t len)
 /* Two queries pipelined on one connection (names[0] and names[1], type A); the two answers. */
 static int tcp_ask2(const char *server, const char *const names[2], struct answer a[2])
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
         _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         uint8_t q[1024], r[65537];
         size_t o = 0;
@@ -175,7 +175,7 @@ static void upstream_answer(const uint8_t *q, size_t len, uint8_t *out, size_t *
 static void __attribute__((noreturn)) upstream_main(int u, int t)
 {
         for (;;) {
-                struct pollfd p[2] = { { .fd = u, .events = POLLIN }, { .fd = t, .events = POLLIN } };
+                struct pollfd p[2] = {{.fd = u, .events = POLLIN}, {.fd = t, .events = POLLIN}};
                 uint8_t q[4096], out[600];
                 struct sockaddr_storage from;
                 socklen_t fl = sizeof(from);
@@ -206,8 +206,9 @@ static void __attribute__((noreturn)) upstream_main(int u, int t)
 
 static int start_upstream(void)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
-        int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
+        int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+            t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
         inet_pton(AF_INET, "127.0.0.2", &sa.sin_addr);
         if (u < 0 || t < 0 || bind(u, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -241,9 +242,10 @@ static pid_t spawn_dns(const char *listen_addr, char *ret_line, size_t size)
         close(pfd[1]);
         n = pid > 0 ? read_full(pfd[0], (uint8_t *)ret_line, 1) : -1;
         if (n == 1) {
-                struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+                struct pollfd p = {.fd = pfd[0], .events = POLLIN};
                 size_t got = 1;
-                while (got + 1 < size && poll(&p, 1, 10000) > 0 && (n = read(pfd[0], ret_line + got, 1)) == 1)
+                while (got + 1 < size && poll(&p, 1, 10000) > 0 &&
+                       (n = read(pfd[0], ret_line + got, 1)) == 1)
                         got++;
                 ret_line[got] = '\0';
         } else {
@@ -264,7 +266,7 @@ static int write_names(const char *text)
 static int wait_exit(pid_t pid, int timeout_ms)
 {
         _cleanup_close_ int pidfd = sys_pidfd_open(pid, 0);
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
         int status;
 
         if (pidfd < 0 || poll(&p, 1, timeout_ms) <= 0)
@@ -276,7 +278,7 @@ static int wait_exit(pid_t pid, int timeout_ms)
 
 TEST(parse_query_and_answer)
 {
-        struct dns_names names = { 0 };
+        struct dns_names names = {0};
         static const char text[] = "# comment\n10.99.0.2 web Alias1\nbad line\n10.99.0.3 db # trailing\n"
                                    "300.1.1.1 nope\n10.99.0.4 web\n";
         uint8_t q[512], out[512];
@@ -347,7 +349,7 @@ TEST(reverse_names)
 
 TEST(malformed_messages)
 {
-        struct dns_names names = { 0 };
+        struct dns_names names = {0};
         static const char text[] = "10.99.0.2 web\n";
         uint8_t q[600], out[512], m[64];
         struct dns_query dq;
@@ -436,7 +438,7 @@ static int enter_netns(void)
 
 TEST(serve_udp_tcp)
 {
-        const char *const pair[2] = { "Web", "external.example" };
+        const char *const pair[2] = {"Web", "external.example"};
         char line[256];
         struct answer a, b[2];
 
@@ -468,7 +470,7 @@ TEST(serve_udp_tcp)
 
 TEST(garbage_does_not_stop_it)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
         _cleanup_close_ int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         _cleanup_close_ int t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         uint8_t junk[300];
@@ -565,7 +567,7 @@ static pid_t lock_holder(const char *path)
 TEST(ensure_and_stop)
 {
         _cleanup_error_ struct berth_error *err = NULL;
-        struct store st = { .runroot = tmp };
+        struct store st = {.runroot = tmp};
         _cleanup_free_ char *names = resolver_names_path(&st, "net1");
         _cleanup_free_ char *lock = xasprintf("%s/networks/net1/dns.lock", tmp);
         _cleanup_free_ char *dir = xasprintf("%s/networks/net1", tmp);

@@ -41,7 +41,8 @@ static char *net_path(struct store *s, const char *network_name, const char *fil
 
 static char *find_dns(void)
 {
-        static const char *const rel[] = { "berth-dns", "../berth-dns/berth-dns", "../../src/berth-dns/berth-dns" };
+        static const char *const rel[] = {"berth-dns", "../berth-dns/berth-dns",
+                                          "../../src/berth-dns/berth-dns"};
         const char *env = secure_getenv("BERTH_DNS");
         char self[PATH_MAX], *slash;
         ssize_t n;
@@ -140,9 +141,13 @@ static int spawn_dns(const char *const argv[], int *ret_ready, struct berth_erro
                 for (int sig = 1; sig < NSIG; sig++)
                         (void)signal(sig, SIG_DFL);
                 null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(pfd[1], 3) < 0)
+                if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+                    dup2(pfd[1], 3) < 0)
                         _exit(127);
                 (void)mark_fds_cloexec_from(4);
+                /* Pin no directory (a mount the caller stood in); its paths are absolute. */
+                if (argv[4][0] == '/' && argv[6][0] == '/')
+                        (void)!chdir("/");
                 execv(argv[0], (char *const *)argv);
                 dprintf(3, "E%d exec `%s`: %s\n", errno, argv[0], strerror(errno));
                 _exit(127);
@@ -161,7 +166,7 @@ static int ready_line(int fd, char *buf, size_t size)
         size_t len = 0;
 
         while (len + 1 < size) {
-                struct pollfd p = { .fd = fd, .events = POLLIN };
+                struct pollfd p = {.fd = fd, .events = POLLIN};
                 long long left = deadline - now_ms();
                 ssize_t n;
                 int r;
@@ -189,22 +194,35 @@ static int ready_line(int fd, char *buf, size_t size)
         return len > 0 ? 0 : -EPIPE;
 }
 
-static int start_dns(struct store *s, const char *network_name, const char *address, struct berth_error **err)
+static int start_dns(struct store *s, const char *network_name, const char *address,
+                     struct berth_error **err)
 {
         _cleanup_free_ char *dns = find_dns(), *names = resolver_names_path(s, network_name),
                             *lock = net_path(s, network_name, "dns.lock"),
                             *start = net_path(s, network_name, "dns.start");
         const char *conf = secure_getenv("BERTH_DNS_RESOLV_CONF");
-        const char *argv[] = { dns, "--listen", address, "--names", names, "--lock", lock, "--start-lock", start,
-                               "--upstream-conf", conf && *conf ? conf : "/etc/resolv.conf", "--ready-fd", "3",
-                               NULL };
+        const char *argv[] = {dns,
+                              "--listen",
+                              address,
+                              "--names",
+                              names,
+                              "--lock",
+                              lock,
+                              "--start-lock",
+                              start,
+                              "--upstream-conf",
+                              conf && *conf ? conf : "/etc/resolv.conf",
+                              "--ready-fd",
+                              "3",
+                              NULL};
         _cleanup_close_ int ready = -EBADF;
         char line[600], *end;
         long code;
         int r;
 
         if (!dns)
-                return berth_err_msg(err, ENOENT, "berth-dns not found next to the berth binary (set BERTH_DNS)");
+                return berth_err_msg(err, ENOENT,
+                                     "berth-dns not found next to the berth binary (set BERTH_DNS)");
         r = spawn_dns(argv, &ready, err);
         if (r < 0)
                 return r;
@@ -246,7 +264,7 @@ int resolver_ensure(struct store *s, const char *network_name, const char *addre
 /* SIGTERM, then SIGKILL if it lingers; waits through a pidfd (it is not our child). */
 static int terminate(int pidfd, struct berth_error **err)
 {
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
         if (sys_pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0)
                 return errno == ESRCH ? 0 : berth_err(err, errno, "signal berth-dns");
@@ -275,12 +293,14 @@ int resolver_stop(struct store *s, const char *network_name, struct berth_error 
         if (r <= 0)
                 return r < 0 ? berth_err_prefix(err, "stop the resolver of network `%s`", network_name) : 0;
         if (pread(lock, buf, sizeof(buf) - 1, 0) <= 0 || (pid = strtol(buf, NULL, 10)) <= 0)
-                return berth_err_msg(err, EBADMSG, "stop the resolver of network `%s`: no pid in its lock file",
+                return berth_err_msg(err, EBADMSG,
+                                     "stop the resolver of network `%s`: no pid in its lock file",
                                      network_name);
         pidfd = sys_pidfd_open((pid_t)pid, 0);
         if (pidfd < 0)
                 return errno == ESRCH ? 0 : berth_err(err, errno, "pidfd_open %ld", pid);
-        /* The pid is the holder's only while the lock is still held: check again, now that the pidfd pins it. */
+        /* The pid is the holder's only while the lock is still held: check again, now that the pidfd pins
+         * it. */
         close(TAKE_FD(lock));
         r = resolver_running(s, network_name, false, NULL, err);
         if (r <= 0)
