@@ -599,6 +599,44 @@ TEST(ensure_and_stop)
         ASSERT_TRUE(strstr(err->msg, "bind 192.0.2.1:53/udp") != NULL);
 }
 
+/* Four callers at once: all succeed, one resolver runs; it leaves by itself once the names are gone. */
+TEST(ensure_concurrent_then_exit)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        struct store st = {.runroot = tmp};
+        _cleanup_free_ char *names = resolver_names_path(&st, "net2");
+        _cleanup_free_ char *lock = xasprintf("%s/networks/net2/dns.lock", tmp);
+        pid_t kids[4], pid;
+        int status, tries;
+        struct answer a;
+
+        _cleanup_free_ char *dir = xasprintf("%s/networks/net2", tmp);
+
+        ASSERT_OK(mkdir_p(dir, 0700, &err));
+        ASSERT_OK(write_file_atomic_at(AT_FDCWD, names, "10.99.0.6 solo\n", 15, 0644, &err));
+        for (size_t i = 0; i < ARRAY_SIZE(kids); i++) {
+                kids[i] = fork();
+                if (kids[i] == 0) {
+                        struct berth_error *e = NULL;
+                        _exit(resolver_ensure(&st, "net2", "127.0.0.4", &e) < 0 ? 1 : 0);
+                }
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(kids); i++) {
+                ASSERT_EQ(waitpid(kids[i], &status, 0), kids[i]);
+                ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        pid = lock_holder(lock);
+        ASSERT_TRUE(pid > 0);
+        ASSERT_OK(udp_ask("127.0.0.4", "SOLO", DNS_TYPE_A, &a));
+        ASSERT_STREQ(a.first, "10.99.0.6");
+
+        ASSERT_OK(write_file_atomic_at(AT_FDCWD, names, "", 0, 0644, &err));
+        for (tries = 0; tries < 400 && lock_holder(lock) != 0; tries++)
+                (void)poll(NULL, 0, 50);
+        ASSERT_EQ(lock_holder(lock), 0);
+        ASSERT_OK(resolver_stop(&st, "net2", &err));
+}
+
 int main(void)
 {
         RUN(parse_query_and_answer);
@@ -627,6 +665,7 @@ int main(void)
         RUN(names_reloaded);
         RUN(exits_without_names);
         RUN(ensure_and_stop);
+        RUN(ensure_concurrent_then_exit);
         if (dns_pid > 0)
                 kill(dns_pid, SIGKILL), waitpid(dns_pid, NULL, 0);
         kill(upstream_pid, SIGKILL);

@@ -47,8 +47,9 @@ static char *find_dns(void)
         char self[PATH_MAX], *slash;
         ssize_t n;
 
+        /* Absolute: the resolver is started from "/" (a relative $BERTH_DNS would not be found). */
         if (env && *env)
-                return xstrdup(env);
+                return realpath(env, self) ? xstrdup(self) : xstrdup(env);
         n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         if (n <= 0)
                 return NULL;
