@@ -234,3 +234,81 @@ assert_runtime_empty() {
         run b exec swap sh -c "cat /$name /data/$name /d1/$name 2>/dev/null | sort -u"
         assert_output FROMHOST
 }
+
+# ---- stats
+
+# stats_of CONTAINER FIELD: one --no-stream value.
+stats_of() {
+        b stats --no-stream --format "{{.$2}}" "$1"
+}
+
+@test "stats --no-stream: docker's columns, every format field, CPU % of a busy container" {
+        local id cpu i
+        id=$(b run -d --name burn busybox sh -c 'while :; do :; done')
+        b run -d --name idle --network none busybox sleep 300 >/dev/null
+        run b stats --no-stream
+        assert_status 0
+        [ "$(printf '%s\n' "$output" | head -1 | tr -s ' ')" = \
+                "CONTAINER ID NAME CPU % MEM USAGE / LIMIT MEM % NET I/O BLOCK I/O PIDS" ] ||
+                fail "header: $output"
+        assert_line_match "^${id:0:12} +burn +[0-9]+\.[0-9]{2}% +[0-9.]+[KMG]?i?B / [0-9.]+[KMGT]iB +[0-9]+\.[0-9]{2}% "
+        run b stats --no-stream --format \
+                '{{.Container}}|{{.Name}}|{{.ID}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.NetIO}}|{{.BlockIO}}|{{.PIDs}}' \
+                idle
+        assert_status 0
+        [[ "$output" =~ ^idle\|idle\|[0-9a-f]{12}\|[0-9]+\.[0-9]{2}%\|[0-9.]+[KMG]?i?B\ /\ [0-9.]+[KMGT]iB\|[0-9]+\.[0-9]{2}%\|0B\ /\ 0B\|[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B\|1$ ]] ||
+                fail "format fields: $output"
+        run b stats --no-stream --no-trunc --format '{{.ID}}' burn
+        assert_output "$id"
+        # The busy loop shows some CPU (a loaded machine may starve it for a while: poll).
+        for i in $(seq 40); do
+                cpu=$(stats_of burn CPUPerc)
+                [ "${cpu%%.*}" -gt 0 ] && break
+        done
+        [ "${cpu%%.*}" -gt 0 ] || fail "CPU % of a busy loop: $cpu"
+        # A stopped container is only shown with -a, all zeros.
+        b stop -t 0 burn >/dev/null
+        run b stats --no-stream --format '{{.Name}}'
+        assert_output "idle"
+        run b stats -a --no-stream --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}'
+        assert_line_match '^burn 0\.00% 0B / 0B 0$'
+        run b stats --no-stream nosuch
+        assert_status 1
+}
+
+@test "stats --no-stream: NET I/O of the container's interfaces, BLOCK I/O of direct writes into a volume" {
+        local pid id dev cg i v
+        id=$(b run -d --name io --network none -v statvol:/d busybox sleep 300)
+        run stats_of io NetIO
+        assert_output "0B / 0B"
+        # An interface pair inside the container's own namespace: its traffic counts, lo's does not.
+        pid=$(b inspect -f '{{.State.Pid}}' io)
+        nsenter -t "$pid" -n sh -c 'ip link add va type veth peer name vb && ip addr add 10.99.0.1/24 dev va &&
+                ip link set va up && ip link set vb up' || berth_skip "no veth in a container's namespace"
+        b exec io ping -c 2 -W 1 10.99.0.2 >/dev/null 2>&1 || true
+        for i in $(seq 50); do
+                v=$(stats_of io NetIO)
+                [ "$v" != "0B / 0B" ] && break
+                sleep 0.1
+        done
+        [[ "$v" =~ ^[1-9][0-9.]*[kMG]?B\ /\ [1-9][0-9.]*[kMG]?B$ ]] || fail "NET I/O after traffic: $v"
+        # cgroup v1 blkio accounts a cgroup's I/O only once it has a throttle rule: give it a harmless one.
+        dev=$(findmnt -no MAJ:MIN -T "$BERTH_ROOT" | tr -d " ") || true
+        [ -n "$dev" ] && [ -e "/sys/dev/block/$dev" ] || berth_skip "the volume is not on a block device"
+        [ -e "/sys/dev/block/$dev/partition" ] && dev=$(cat "/sys/dev/block/$dev/../dev")
+        cg=$(awk -F: '$2 == "blkio" {print $3}' "/proc/$pid/cgroup")
+        if [ -n "$cg" ]; then
+                echo "$dev 1000000000000" >"/sys/fs/cgroup/blkio$cg/blkio.throttle.write_bps_device" ||
+                        berth_skip "cannot set a blkio rule on $dev"
+        fi
+        run stats_of io BlockIO
+        assert_output "0B / 0B"
+        b exec io dd if=/dev/zero of=/d/f bs=1M count=4 oflag=direct 2>/dev/null
+        for i in $(seq 50); do
+                v=$(stats_of io BlockIO)
+                [ "$v" != "0B / 0B" ] && break
+                sleep 0.1
+        done
+        [[ "$v" =~ ^[0-9.]+[kMG]?B\ /\ [0-9.]+MB$ ]] || fail "BLOCK I/O after a 4 MiB direct write: $v"
+        [ "${v#* / }" != "0B" ] || fail "no bytes written: $v"
+}
