@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -380,6 +382,26 @@ static int cmd_isatty(void)
         return 0;
 }
 
+/* udp-echo PORT: answers every datagram on PORT with "echo:" and the datagram (busybox has no udp server). */
+static int cmd_udp_echo(const char *port)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)parse_long(port)) };
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        char buf[2048];
+
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                die("udp-echo: %s", strerror(errno));
+        for (;;) {
+                struct sockaddr_in from;
+                socklen_t len = sizeof(from);
+                ssize_t n = recvfrom(fd, buf + 5, sizeof(buf) - 5, 0, (struct sockaddr *)&from, &len);
+                if (n < 0)
+                        continue;
+                memcpy(buf, "echo:", 5);
+                (void)sendto(fd, buf, (size_t)n + 5, 0, (struct sockaddr *)&from, len);
+        }
+}
+
 int main(int argc, char **argv, char **envp)
 {
         const char *cmd;
@@ -391,6 +413,10 @@ int main(int argc, char **argv, char **envp)
 
         if (strcmp(cmd, "true") == 0)
                 return 0;
+        if (strcmp(cmd, "udp-echo") == 0) {
+                need(argc, 3, "udp-echo PORT");
+                return cmd_udp_echo(argv[2]);
+        }
         if (strcmp(cmd, "false") == 0)
                 return 1;
         if (strcmp(cmd, "exit") == 0) {
