@@ -221,9 +221,6 @@ TEST(test_create)
         o = (struct network_create_options){.name = "bad/name"};
         ASSERT_EQ(network_create(st, &o, NULL, &err), -EINVAL);
         berth_error_freep(&err);
-        o = (struct network_create_options){.name = "x.ipam"};
-        ASSERT_EQ(network_create(st, &o, NULL, &err), -EINVAL);
-        berth_error_freep(&err);
         /* Nothing of the refused ones was written. */
         ASSERT_EQ(network_load(st, "net4", &loaded, &err), -ENOENT);
         ASSERT_STREQ(err->msg, "network net4 not found");
@@ -450,7 +447,7 @@ TEST(test_default_bridge_endpoint)
 
 static int ipam_count_of(const char *name)
 {
-        _cleanup_free_ char *p = xasprintf("%s/root/networks/%s.ipam.json", tmp, name);
+        _cleanup_free_ char *p = xasprintf("%s/run/networks/%s/ipam.json", tmp, name);
 
         return ipam_count(p, NULL);
 }
@@ -539,7 +536,7 @@ TEST(test_remove)
 {
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_network_ struct network *n = NULL, *gone = NULL;
-        _cleanup_free_ char *rules = NULL, *ipam = xasprintf("%s/root/networks/net1.ipam.json", tmp);
+        _cleanup_free_ char *rules = NULL, *ipam = xasprintf("%s/run/networks/net1/ipam.json", tmp);
         _cleanup_free_ char *run = xasprintf("%s/run/networks/net1", tmp);
 
         ASSERT_OK(network_load(st, "net1", &n, &err));

@@ -331,6 +331,9 @@ static int attach_locked(struct store *s, const struct network *n, const struct 
 
         if (!network_record_exists(s, n->name))
                 return berth_err_msg(err, ENOENT, "network %s not found", n->name);
+        r = mkdir_p(run, 0700, err); /* the IPAM file's */
+        if (r < 0)
+                return r;
         r = attach_host(s, n, req, st, &sn, err);
         if (r < 0)
                 return r;

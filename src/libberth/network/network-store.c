@@ -69,18 +69,13 @@ static bool is_builtin(const char *name)
         return streq(name, NETWORK_DEFAULT_NAME) || network_is_builtin_special(name);
 }
 
-/*
- * Docker's rule ([a-zA-Z0-9][a-zA-Z0-9_.-]*), which nft.c also relies on; ".ipam" is refused at the
- * end because <name>.ipam.json is the IPAM file of <name>'s neighbour without it.
- */
+/* Docker's rule ([a-zA-Z0-9][a-zA-Z0-9_.-]*), which nft.c also relies on. */
 static bool name_valid(const char *name)
 {
         size_t n = strlen(name);
 
         if (n == 0 || n > 128 ||
             !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", name[0]))
-                return false;
-        if (n >= 5 && streq(name + n - 5, ".ipam"))
                 return false;
         return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
@@ -99,7 +94,7 @@ static char *random_hex64(void)
 
 char *network_ipam_path(struct store *s, const char *name)
 {
-        return xasprintf("%s/networks/%s.ipam.json", s->root, name);
+        return xasprintf("%s/networks/%s/ipam.json", s->runroot, name);
 }
 
 char *network_run_dir(struct store *s, const char *name)
@@ -321,8 +316,7 @@ static int list_records(struct store *s, struct network ***ret, size_t *ret_n, s
                 struct network *net = NULL;
                 int r;
 
-                if (de->d_name[0] == '.' || len <= 5 || !streq(de->d_name + len - 5, ".json") ||
-                    (len > 10 && streq(de->d_name + len - 10, ".ipam.json")))
+                if (de->d_name[0] == '.' || len <= 5 || !streq(de->d_name + len - 5, ".json"))
                         continue;
                 name = strndup(de->d_name, len - 5);
                 if (!name)
@@ -526,7 +520,6 @@ static int remove_kernel(const struct network *n, struct berth_error **err)
 
 int network_remove(struct store *s, struct network *n, struct berth_error **err)
 {
-        _cleanup_free_ char *ipam = network_ipam_path(s, n->name), *ipam_lock = xasprintf("%s.lock", ipam);
         _cleanup_free_ char *run = network_run_dir(s, n->name),
                             *rec = xasprintf("networks/%s.json", n->name);
         _cleanup_strv_ char **eps = NULL;
@@ -547,11 +540,8 @@ int network_remove(struct store *s, struct network *n, struct berth_error **err)
                                      "error while removing network: network %s id %s has active endpoints",
                                      n->name, n->id);
         }
-        if (r >= 0)
-                r = remove_kernel(n, err);
-        /* The record goes last: until then a failed removal can be retried. */
-        if (r >= 0 && ((unlink(ipam) < 0 && errno != ENOENT) || (unlink(ipam_lock) < 0 && errno != ENOENT)))
-                r = berth_err(err, errno, "remove `%s`", ipam);
+        r = remove_kernel(n, err);
+        /* The run dir (IPAM, names, resolver's locks) and the record last: a failure can be retried. */
         if (r >= 0)
                 r = resolver_stop(s, n->name, err);
         if (r >= 0)

@@ -12,13 +12,13 @@
  * Docker lists them and cannot be removed. A user network's bridge is
  * "br-" + the first 12 hex digits of its id.
  *
- * Files, all under the store's root (they survive a reboot; the kernel objects
+ * Files under the store's root (they survive a reboot; the kernel objects
  * do not, and are recreated on the next attach):
  *   $root/networks/<name>.json         the record (written atomically)
- *   $root/networks/<name>.ipam.json    addresses in use, owner = container id (ipam.c)
  *   $root/networks/.lock               flock: create/remove/attach of any network
- * And under the runroot:
+ * And under the runroot (the state of running containers, gone with a reboot as they are):
  *   $runroot/netns/<container id>      the container's network namespace (bind mount)
+ *   $runroot/networks/<name>/ipam.json addresses in use, owner = container id (ipam.c)
  *   $runroot/networks/<name>/names     "IP NAME [ALIAS...]" per endpoint, for the resolver
  *
  * Every kernel change goes through netlink.c and nft.c: no subprocess.
