@@ -2,8 +2,16 @@
 /*
  * The `network` group: create, ls, inspect, rm, prune, connect, disconnect,
  * with docker's flags, output and messages. The networks themselves are
- * libberth's (network/network.h, container/container-net.h); errors keep
- * Docker's message body behind berth's single "berth: " prefix (cli.md).
+ * libberth's (network/network.h, container/container-net.h).
+ *
+ * Errors keep the body of Docker's message behind berth's single "berth: "
+ * prefix where docker prints "Error response from daemon: " (docs/design/cli.md),
+ * and docker's exit codes: 1 for every failure (a missing network, a duplicate
+ * name, an overlapping subnet, rm of bridge/host/none or of a network in use,
+ * a bad filter), 125 for an unknown flag; with several arguments (inspect, rm)
+ * every one is tried and the status is 1 if one failed:
+ *   berth network rm nosuch     -> "berth: network nosuch not found", exit 1
+ *   berth network rm bridge     -> "berth: bridge is a pre-defined network and cannot be removed", exit 1
  */
 #include <errno.h>
 #include <regex.h>
@@ -323,10 +331,13 @@ static int ls_run(struct store *s, struct cli_args *args, struct berth_error **e
         struct ls_filters f = {.dangling = -1};
         _cleanup_formatter_ struct formatter *fm = NULL;
         struct network **list = NULL;
-        const char *user = cli_bool(args, "quiet") ? "{{.ID}}" : cli_string(args, "format");
+        const char *user = cli_string(args, "format");
         size_t n = 0;
         int r;
 
+        /* As docker: -q replaces the default table only; a custom --format wins over it. */
+        if (cli_bool(args, "quiet") && (!user || !*user || streq(user, "table")))
+                user = "{{.ID}}";
         r = ls_parse_filters(cli_list(args, "filter"), &f, err);
         if (r == 0)
                 r = formatter_new(user ? user : "", "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",

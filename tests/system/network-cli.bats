@@ -100,6 +100,9 @@ need_busybox() {
         assert_output "${id:0:12} ${P}a bridge local"
         run b network ls -q --no-trunc --filter "name=${P}a"
         assert_output "$id"
+        # -q replaces the default table only: a custom format wins, as docker's.
+        run b network ls -q --format '{{.Name}}' --filter "name=${P}a"
+        assert_output "${P}a"
         # `network list` is the same command.
         run b network list -q --filter "name=${P}a"
         assert_output "${id:0:12}"
