@@ -48,19 +48,21 @@ wait_health() {
 }
 
 @test "health: starting, unhealthy after the retries, healthy once the check passes; ps and inspect show it" {
-        b run -d --name hh --health-cmd 'test -f /tmp/ok' --health-interval 300ms --health-retries 2 \
+        # Unhealthy no sooner than 2 intervals after the start: the margin for the two `starting` checks
+        # (with 300ms a loaded machine could be past the second failure before it looked).
+        b run -d --name hh --health-cmd 'test -f /tmp/ok' --health-interval 1s --health-retries 2 \
                 busybox sleep 60 >/dev/null
         run health hh
         assert_output starting
         run b ps --format '{{.Status}}'
         [[ "$output" == *"(health: starting)"* ]] || fail "ps: $output"
-        wait_health hh unhealthy 5
+        wait_health hh unhealthy 10
         run b inspect -f '{{.State.Health.FailingStreak}}' hh
         [ "$output" -ge 2 ] || fail "streak: $output"
         run b ps --format '{{.Status}}'
         [[ "$output" == Up*"(unhealthy)" ]] || fail "ps: $output"
         b exec hh touch /tmp/ok
-        wait_health hh healthy 5
+        wait_health hh healthy 10
         run b inspect -f '{{.State.Health.FailingStreak}}' hh
         assert_output 0
         run b ps --format '{{.Status}}'
@@ -85,12 +87,13 @@ wait_health() {
 }
 
 @test "health: the probe's output is logged; CMD form; the first probe waits one interval" {
-        b run -d --name oo --health-cmd 'echo probe-out; echo probe-err >&2' --health-interval 1s \
+        # Checked 0.5 s after run returned, well before the first interval (3 s: a loaded machine's margin).
+        b run -d --name oo --health-cmd 'echo probe-out; echo probe-err >&2' --health-interval 3s \
                 busybox sleep 60 >/dev/null
         sleep 0.5
         run b inspect -f '{{len .State.Health.Log}}' oo
         assert_output 0
-        wait_health oo healthy 5
+        wait_health oo healthy 15
         run b inspect -f '{{(index .State.Health.Log 0).Output}}' oo
         [[ "$output" == *probe-out* && "$output" == *probe-err* ]] || fail "output: $output"
 }
@@ -117,13 +120,21 @@ wait_health() {
 
 @test "health: failures during the start period do not count" {
         b run -d --name ss --health-cmd false --health-interval 200ms --health-retries 1 \
-                --health-start-period 2s busybox sleep 60 >/dev/null
-        sleep 1
+                --health-start-period 5s busybox sleep 60 >/dev/null
+        # Wait for two failed probes (bounded), not for a time; they come at 0.2 and 0.4 s, well inside
+        # the start period (after `sleep 1` with a 2 s period, a loaded machine could be past it).
+        local i n=0
+        for ((i = 0; i < 50; i++)); do
+                n=$(b inspect -f '{{len .State.Health.Log}}' ss)
+                [ "${n:-0}" -ge 2 ] && break
+                sleep 0.1
+        done
+        [ "${n:-0}" -ge 2 ] || fail "$n probes logged"
         run health ss
         assert_output starting
         run b inspect -f '{{.State.Health.FailingStreak}}' ss
         assert_output 0
-        wait_health ss unhealthy 5
+        wait_health ss unhealthy 15
 }
 
 @test "health: --restart on-unhealthy restarts an unhealthy container" {
@@ -132,7 +143,7 @@ wait_health() {
         local i n=0
         for ((i = 0; i < 100; i++)); do
                 n=$(b inspect -f '{{.RestartCount}}' rr)
-                [ "$n" -ge 2 ] && break
+                [ "${n:-0}" -ge 2 ] && break
                 sleep 0.1
         done
         [ "$n" -ge 2 ] || fail "RestartCount $n"
@@ -157,11 +168,17 @@ wait_health() {
         assert_output true
         run b exec ii cat /proc/1/cmdline
         [[ "$output" == /sbin/berth-init* ]] || fail "pid 1: $output"
-        # An orphan that exits becomes a zombie child of PID 1 unless PID 1 reaps it.
-        b exec ii sh -c 'sleep 0.2 & exit 0'
-        sleep 1
-        run b exec ii sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l'
-        assert_output 0
+        # An orphan that exits becomes a zombie child of PID 1 unless PID 1 reaps it: its /proc entry
+        # goes once it is reaped (polled, bounded: on a loaded machine it may not even have exited in 1 s).
+        local p i
+        p=$(b exec ii sh -c 'sleep 0.2 >/dev/null 2>&1 & echo $!')
+        [ "$p" -gt 1 ] || fail "orphan pid: $p"
+        for ((i = 0; i < 100; i++)); do
+                b exec ii test -e "/proc/$p" || break
+                sleep 0.1
+        done
+        run b exec ii sh -c "if [ -e /proc/$p ]; then cat /proc/$p/status; else echo reaped; fi"
+        assert_output reaped
         b kill -s TERM ii >/dev/null
         run b wait ii
         assert_output 7
@@ -174,8 +191,13 @@ wait_health() {
         [[ "$output" == cat* ]] || fail "pid 1: $output"
         # The control for the zombie check above: sleep as PID 1 reaps nothing.
         b run -d --name zz busybox sleep 60 >/dev/null
-        b exec zz sh -c 'sleep 0.2 & exit 0'
-        sleep 1
+        local p i
+        p=$(b exec zz sh -c 'sleep 0.2 >/dev/null 2>&1 & echo $!')
+        [ "$p" -gt 1 ] || fail "orphan pid: $p"
+        for ((i = 0; i < 100; i++)); do
+                b exec zz grep -q '^State:.*Z' "/proc/$p/status" && break
+                sleep 0.1
+        done
         run b exec zz sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l'
         assert_output 1
         run b run --rm --init busybox sh -c 'exit 3'
@@ -251,8 +273,12 @@ PY
         after=$(b inspect -f '{{range .State.Health.Log}}{{.End}} {{end}}' pz)
         [ "$before" = "$after" ] || fail "probed while paused: $before / $after"
         b unpause pz >/dev/null
-        sleep 1
-        after=$(b inspect -f '{{range .State.Health.Log}}{{.End}} {{end}}' pz)
+        local i
+        for ((i = 0; i < 50; i++)); do
+                after=$(b inspect -f '{{range .State.Health.Log}}{{.End}} {{end}}' pz)
+                [ "$before" != "$after" ] && break
+                sleep 0.1
+        done
         [ "$before" != "$after" ] || fail "no probe after unpause"
         run health pz
         assert_output healthy
