@@ -84,7 +84,9 @@ setup() {
 }
 
 @test "create/start/state: created -> running -> stopped" {
-        make_bundle "$BUNDLE" /init sleep 1
+        # It runs until the test creates /go: with `/init sleep 1`, a loaded machine could be past the exit
+        # before the first `state` saw it running.
+        make_bundle "$BUNDLE" /bin/sh -c 'until [ -e /go ]; do sleep 0.05; done'
         rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_TMP/out" 2>&1
         run rt state "$CID"
         assert_status 0
@@ -97,7 +99,8 @@ setup() {
         [ "$pid" -gt 0 ]
         [ -d "/proc/$pid" ]
         rt start "$CID"
-        wait_for_status "$CID" running 20
+        wait_for_status "$CID" running 100
+        touch "${BUNDLE:?}/rootfs/go"
         wait_for_status "$CID" stopped 100
         rt delete "$CID"
         run rt state "$CID"
