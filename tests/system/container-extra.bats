@@ -46,7 +46,7 @@ shims_of_root() {
 # ---- system boot
 
 @test "system boot: after a reboot, starts always and unless-stopped containers, not the others" {
-        local id pids="" m
+        local id pids="" m shims p
         b run -d --name always --restart always busybox sleep 300 >/dev/null
         b run -d --name unless --restart unless-stopped busybox sleep 300 >/dev/null
         b run -d --name plain busybox sleep 300 >/dev/null
@@ -55,9 +55,16 @@ shims_of_root() {
         b stop -t 1 stopped >/dev/null
         for id in always unless plain; do pids="$pids $(b inspect -f '{{.State.Pid}}' "$id")"; done
         # The machine goes down: supervisors, container processes, the tmpfs runroot, every mount.
-        kill -9 $(shims_of_root)
+        shims=$(shims_of_root)
+        kill -9 $shims
         for p in $pids; do [ "$p" = 0 ] || kill -9 "$p" 2>/dev/null || true; done
-        sleep 0.2
+        # Wait (bounded) until they are dead, not for a time: a loaded machine may not have run them yet.
+        for p in $pids $shims; do
+                for _ in $(seq 100); do
+                        [ -r "/proc/$p/stat" ] && ! awk '{exit $3 == "Z" ? 0 : 1}' "/proc/$p/stat" || break
+                        sleep 0.1
+                done
+        done
         rm -rf "${BERTH_RUNROOT:?}"/*
         grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
                 umount -l "$m"

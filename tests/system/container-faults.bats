@@ -223,7 +223,7 @@ ctr_pid() {
 }
 
 @test "reboot: supervisors and containers killed, runroot emptied: ps -a shows Exited, start works" {
-        local ids id pids=""
+        local ids id pids="" shims p
         for i in 1 2 3; do b run -d --name "r$i" busybox sleep 300 >/dev/null; done
         b create --name never busybox true >/dev/null
         ids=$(all_ids)
@@ -231,9 +231,16 @@ ctr_pid() {
                 pids="$pids $(ctr_pid "$id")"
         done
         # The machine goes down: every supervisor, every container process, the tmpfs runroot.
-        kill -9 $(shims_of_root)
+        shims=$(shims_of_root)
+        kill -9 $shims
         for p in $pids; do [ "$p" = 0 ] || kill -9 "$p" 2>/dev/null || true; done
-        sleep 0.2
+        # Wait (bounded) until they are dead, not for a time: a loaded machine may not have run them yet.
+        for p in $pids $shims; do
+                for _ in $(seq 100); do
+                        [ -r "/proc/$p/stat" ] && ! awk '{exit $3 == "Z" ? 0 : 1}' "/proc/$p/stat" || break
+                        sleep 0.1
+                done
+        done
         rm -rf "${BERTH_RUNROOT:?}"/*
         run b ps -a --format '{{.Names}} {{.Status}}'
         assert_status 0
