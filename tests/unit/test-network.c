@@ -29,6 +29,7 @@
 #include "base/xalloc.h"
 #include "network/ipam.h"
 #include "network/netlink.h"
+#include "network/network-internal.h"
 #include "network/network.h"
 #include "network/nft.h"
 #include "store/store.h"
@@ -161,7 +162,7 @@ TEST(test_default_bridge)
         ASSERT_OK(network_load(st, "bridge", &again, &err));
         ASSERT_STREQ(again->id, n->id);
         snprintf(prefix, sizeof(prefix), "%.6s", n->id);
-        ASSERT_OK(network_load(st, prefix, &byid, &err));
+        ASSERT_OK(network_load(st, prefix, &byid, NULL));
         ASSERT_STREQ(byid->name, "bridge");
         ASSERT_TRUE(network_is_builtin_special("host") && network_is_builtin_special("none"));
         ASSERT_TRUE(!network_is_builtin_special("bridge"));
@@ -447,7 +448,7 @@ TEST(test_default_bridge_endpoint)
 
 static int ipam_count_of(const char *name)
 {
-        _cleanup_free_ char *p = xasprintf("%s/run/networks/%s/ipam.json", tmp, name);
+        _cleanup_free_ char *p = network_ipam_path(st, name);
 
         return ipam_count(p, NULL);
 }
@@ -528,7 +529,8 @@ TEST(test_detach)
         ASSERT_OK(netns_remove(ns_b, &err));
         for (int i = 0; i < 200 && link_exists("vethb0b0b0b0b0b"); i++)
                 usleep(10000); /* the namespace is freed asynchronously */
-        ASSERT_OK(detach("net1", ID_B, &err));
+        /* Without an error object (the container layer's teardown): codes stay exact inside. */
+        ASSERT_OK(detach("net1", ID_B, NULL));
         ASSERT_EQ(ipam_count_of("net1"), 0);
 }
 
@@ -570,6 +572,9 @@ static int setup(void)
         root = xasprintf("%s/root", tmp);
         run = xasprintf("%s/run", tmp);
         conf = xasprintf("%s/resolv.conf", tmp);
+        /* Host-wide state (the default bridge's addresses, /run/berth-net) must not be the host's. */
+        if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+                return -1;
         if (store_open(root, run, &st, NULL) < 0 || netlink_open(&nl, NULL) < 0 ||
             netlink_link_set_up(&nl, "lo", true, NULL) < 0 ||
             write_file_atomic_at(AT_FDCWD, conf, "nameserver 127.0.0.53\n", 22, 0644, NULL) < 0)

@@ -367,6 +367,7 @@ int endpoint_attach(struct store *s, const struct network *n, const struct endpo
 {
         struct attach_state st = {.nl = NETLINK_INIT, .netns_fd = -EBADF};
         int lock = -EBADF, r;
+        NETWORK_LOCAL_ERR(err);
 
         if (!n->bridge)
                 return berth_err_msg(err, EINVAL, "attach to network %s: not a bridge network", n->name);
@@ -411,6 +412,7 @@ int endpoint_detach(struct store *s, const struct network *n, const char *contai
         _cleanup_free_ char *epfile = xasprintf("%s/endpoints/%s", run, container_id);
         struct netlink nl = NETLINK_INIT;
         int lock = -EBADF, r;
+        NETWORK_LOCAL_ERR(err);
 
         (void)endpoint; /* everything the container has on n is found by its id */
         r = network_lock(s, &lock, err);

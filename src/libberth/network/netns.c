@@ -16,6 +16,7 @@
 #include "base/cleanup.h"
 #include "base/fs-util.h"
 #include "base/xalloc.h"
+#include "network/network-internal.h"
 #include "network/network.h"
 
 #ifndef NSFS_MAGIC
@@ -84,8 +85,10 @@ static int netns_mount_new(const char *path, struct berth_error **err)
 int netns_create(const char *path, struct berth_error **err)
 {
         _cleanup_free_ char *copy = xstrdup(path);
-        int fd, r = dir_prepare(dirname(copy), err);
+        int fd, r;
+        NETWORK_LOCAL_ERR(err);
 
+        r = dir_prepare(dirname(copy), err);
         if (r < 0)
                 return r;
         fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);

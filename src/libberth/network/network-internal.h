@@ -15,3 +15,13 @@ char *network_ipam_path(struct store *s, const char *name);
 char *network_run_dir(struct store *s, const char *name);
 /* Does the record of `name` (still) exist? */
 bool network_record_exists(struct store *s, const char *name);
+
+/*
+ * For the public functions: callers may pass err NULL, but the codes must stay exact inside
+ * (berth_err_prefix() on a NULL error returns -EINVAL, which would hide an ENODEV or ENOENT we
+ * tolerate), so a local error object stands in.
+ */
+#define NETWORK_LOCAL_ERR(err)                                                                              \
+        _cleanup_error_ struct berth_error *_local_err_ = NULL;                                             \
+        if (!(err))                                                                                         \
+        (err) = &_local_err_

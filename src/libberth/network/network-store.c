@@ -339,8 +339,10 @@ static int list_records(struct store *s, struct network ***ret, size_t *ret_n, s
 
 int network_list(struct store *s, struct network ***ret, size_t *ret_n, struct berth_error **err)
 {
-        int r = builtins_ensure(s, err);
+        int r;
+        NETWORK_LOCAL_ERR(err);
 
+        r = builtins_ensure(s, err);
         return r < 0 ? r : list_records(s, ret, ret_n, err);
 }
 
@@ -350,6 +352,7 @@ int network_load(struct store *s, const char *name_or_id, struct network **ret, 
         struct network **list = NULL, *found = NULL, *prefixed = NULL;
         size_t n = 0, matches = 0, plen = strlen(name_or_id);
         int r;
+        NETWORK_LOCAL_ERR(err);
 
         if (is_builtin(name_or_id)) {
                 r = builtin_ensure(s, name_or_id, err);
@@ -440,6 +443,7 @@ int network_create(struct store *s, const struct network_create_options *o, stru
         _cleanup_free_ char *subnet = NULL, *gateway = NULL;
         _cleanup_json_ json_t *rec = NULL;
         int lock = -EBADF, r;
+        NETWORK_LOCAL_ERR(err);
 
         if (o->driver && !streq(o->driver, "bridge"))
                 return berth_err_msg(err, EINVAL, "plugin \"%s\" not found", o->driver);
@@ -482,8 +486,10 @@ int network_endpoints(struct store *s, const struct network *n, char ***ret, str
         char **ids = xcalloc(1, sizeof(char *));
         const char *key;
         json_t *v;
-        int r = json_load_path(path, IPAM_MAX, &j, err);
+        int r;
+        NETWORK_LOCAL_ERR(err);
 
+        r = json_load_path(path, IPAM_MAX, &j, err);
         if (r == -ENOENT) {
                 berth_error_freep(err);
                 *ret = ids;
@@ -524,6 +530,7 @@ int network_remove(struct store *s, struct network *n, struct berth_error **err)
                             *rec = xasprintf("networks/%s.json", n->name);
         _cleanup_strv_ char **eps = NULL;
         int lock = -EBADF, r;
+        NETWORK_LOCAL_ERR(err);
 
         if (is_builtin(n->name) || !n->bridge)
                 return berth_err_msg(err, EPERM, "%s is a pre-defined network and cannot be removed",
