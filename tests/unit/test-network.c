@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -560,6 +561,47 @@ TEST(test_remove)
         ASSERT_OK(netns_remove(ns_c, &err));
 }
 
+/*
+ * Four processes attach to a network nobody used yet, at once: the lock serialises the bridge's
+ * creation (made once, no EEXIST leaking out) and the addresses (four distinct ones).
+ */
+TEST(test_parallel_attach)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_network_ struct network *n = NULL;
+        struct network_create_options o = {.name = "par", .subnet = "10.77.0.0/24"};
+        pid_t pids[4];
+        char ids[4][65];
+        int status;
+
+        ASSERT_OK(network_create(st, &o, &n, &err));
+        fflush(stdout);
+        for (int i = 0; i < 4; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "%d%063d", 7, i);
+                pids[i] = fork();
+                ASSERT_TRUE(pids[i] >= 0);
+                if (pids[i] == 0) {
+                        _cleanup_free_ char *ns = netns_path(st, ids[i]);
+                        json_t *e = NULL;
+                        if (netns_create(ns, NULL) < 0)
+                                _exit(2);
+                        _exit(attach("par", ids[i], "p", ns, "eth0", NULL, NULL, NULL, true, &e, NULL) < 0);
+                }
+        }
+        for (int i = 0; i < 4; i++) {
+                ASSERT_EQ(waitpid(pids[i], &status, 0), pids[i]);
+                ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        ASSERT_EQ(ipam_count_of("par"), 4);
+        for (int i = 0; i < 4; i++) {
+                _cleanup_free_ char *ns = netns_path(st, ids[i]);
+                ASSERT_OK(detach("par", ids[i], &err));
+                ASSERT_OK(netns_remove(ns, &err));
+        }
+        ASSERT_EQ(ipam_count_of("par"), 0);
+        ASSERT_OK(network_remove(st, n, &err));
+}
+
 static int setup(void)
 {
         _cleanup_free_ char *root = NULL, *run = NULL, *conf = NULL;
@@ -607,6 +649,7 @@ int main(void)
         RUN(test_remove_in_use);
         RUN(test_detach);
         RUN(test_remove);
+        RUN(test_parallel_attach);
         netlink_close(&nl);
         r = tap_failed;
         if (!r) {
