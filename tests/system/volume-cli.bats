@@ -199,3 +199,42 @@ n_volumes() {
         run b system df -v
         assert_line_match '^dfv +0 +10B$'
 }
+
+@test "volume rm and prune racing run -v: a container that exists always has its volume" {
+        local i jobs=() id mp v
+        # Each round: an unused volume, then at once a container that takes it and its removal.
+        for i in $(seq 16); do
+                b volume create "race$i" >/dev/null
+        done
+        for i in $(seq 16); do
+                b run -d -v "race$i:/d" busybox sh -c 'touch "/d/m-$(hostname)" && exec sleep 300' \
+                        >/dev/null 2>&1 &
+                jobs+=($!)
+                if [ $((i % 4)) = 0 ]; then
+                        b volume prune -af >/dev/null 2>&1 &
+                else
+                        b volume rm "race$i" >/dev/null 2>&1 &
+                fi
+                jobs+=($!)
+        done
+        wait "${jobs[@]}" || true
+        [ -n "$(b ps -q)" ] || fail "no container runs"
+        # Every container's volume exists, and each running one's marker is in it (it was not
+        # deleted under the container after the in-use check and made again by someone later).
+        for id in $(b ps -aq --no-trunc); do
+                v=$(b inspect -f '{{range .Mounts}}{{.Name}}{{end}}' "$id")
+                [ -n "$v" ] || v=$(b inspect -f '{{index .HostConfig.Binds 0}}' "$id" | cut -d: -f1)
+                mp=$(b volume inspect -f "{{.Mountpoint}}" "$v") ||
+                        fail "container ${id:0:12}: no $v; $(b ps -a --format "{{.ID}} {{.Status}} {{.Mounts}}")"
+                [ "$(b inspect -f '{{.State.Running}}' "$id")" = true ] || continue
+                for _ in $(seq 50); do
+                        [ -e "$mp/m-${id:0:12}" ] && break
+                        sleep 0.1
+                done
+                [ -e "$mp/m-${id:0:12}" ] || fail "container ${id:0:12} runs on a deleted $v"
+                # And it is in use while the container exists.
+                run b volume rm "$v"
+                assert_status 1
+                [[ "$output" == *"volume is in use"* ]] || fail "rm of a used volume: $output"
+        done
+}

@@ -21,6 +21,7 @@
 #include "container/container-internal.h"
 #include "container/container-net-internal.h"
 #include "store/image.h"
+#include "volume/volume.h"
 
 #define RECORD_MAX (16u << 20)
 
@@ -325,6 +326,13 @@ static int create_dirs(int dir, const char *id, struct berth_error **err)
         return 0;
 }
 
+/* -v NAME:/dst or --mount (volume) as given: the record names volumes that `volume rm` must see. */
+static bool names_volumes(json_t *host_config)
+{
+        return json_array_size(json_object_get(host_config, "Binds")) > 0 ||
+               json_array_size(json_object_get(host_config, "Mounts")) > 0;
+}
+
 int container_create(struct store *s, json_t *config, json_t *host_config, const char *name,
                      struct container **ret, struct berth_error **err)
 {
@@ -373,7 +381,13 @@ int container_create(struct store *s, json_t *config, json_t *host_config, const
         if (!json_string_length(json_object_get(c->record, "Path"))) {
                 r = berth_err_msg(err, EINVAL, "No command specified");
         } else if ((r = create_dirs(dir, id, err)) == 0) {
-                r = container_save(s, c, err);
+                int vlock = -1;
+                /* Its volumes are in use from the record on: no `volume rm` checks between. */
+                if (names_volumes(host_config))
+                        r = volume_lock(s, false, &vlock, err);
+                if (r == 0)
+                        r = container_save(s, c, err);
+                volume_unlock(vlock);
         }
         if (r < 0) {
                 _cleanup_free_ char *link = xasprintf("names/%s", name);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -179,16 +180,53 @@ int volume_size(struct store *s, const char *name, uint64_t *ret, struct berth_e
         return 0;
 }
 
-/* Renamed to a dot-name first: nobody lists or loads half a volume. */
-static int volume_delete(struct store *s, const struct volume *v, struct berth_error **err)
+int volume_lock(struct store *s, bool exclusive, int *ret_fd, struct berth_error **err)
+{
+        _cleanup_close_ int fd = -EBADF;
+
+        if (mkdirat(s->root_fd, "volumes", 0700) < 0 && errno != EEXIST)
+                return berth_err(err, errno, "mkdir volumes");
+        fd = openat(s->root_fd, "volumes/.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return berth_err(err, errno, "open volumes/.lock");
+        while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+                if (errno != EINTR)
+                        return berth_err(err, errno, "lock volumes/.lock");
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+void volume_unlock(int fd)
+{
+        if (fd >= 0)
+                close(fd);
+}
+
+/*
+ * Under the lock, renamed to a dot-name: from then on nobody lists, loads or
+ * ensures it (a new user makes a new volume). *ret_gone (freed by the caller)
+ * is that name, deleted with volume_purge once the lock is released.
+ */
+static int volume_detach(struct store *s, const struct volume *v, char **ret_gone, struct berth_error **err)
 {
         _cleanup_free_ char *rnd = volume_name_random(), *from = xasprintf("volumes/%s", v->name);
         _cleanup_free_ char *to = xasprintf("volumes/.rm-%.16s", rnd);
 
+        *ret_gone = NULL;
         volume_umount_device(v);
         if (renameat(s->root_fd, from, s->root_fd, to) < 0)
                 return errno == ENOENT ? 0 : berth_err(err, errno, "remove %s", v->name);
-        return rm_rf_at(s->root_fd, to, err) < 0 ? berth_err_prefix(err, "remove %s", v->name) : 0;
+        *ret_gone = TAKE_PTR(to);
+        return 0;
+}
+
+static int volume_purge(struct store *s, const char *name, char *gone, struct berth_error **err)
+{
+        _cleanup_free_ char *g = gone;
+
+        if (!g)
+                return 0;
+        return rm_rf_at(s->root_fd, g, err) < 0 ? berth_err_prefix(err, "remove %s", name) : 0;
 }
 
 static char *join_ids(json_t *ids)
@@ -209,25 +247,31 @@ int volume_remove(struct store *s, const char *name, bool force, struct berth_er
 {
         _cleanup_volume_ struct volume *v = NULL;
         _cleanup_json_ json_t *map = NULL;
+        char *gone = NULL;
         json_t *ids;
-        int r;
+        int r, lock = -1;
 
+        r = volume_lock(s, true, &lock, err);
+        if (r < 0)
+                return r;
         /* -f: a missing volume is no error (the message is made only when it is one). */
         r = volume_load(s, name, &v, force ? NULL : err);
         if (r == -ENOENT && force)
-                return 0;
-        if (r < 0)
-                return force ? berth_err_msg(err, -r, "get %s: no such volume", name) : r;
-        r = volume_usage(s, &map, err);
-        if (r < 0)
-                return r;
+                r = 0;
+        else if (r < 0 && force)
+                r = berth_err_msg(err, -r, "get %s: no such volume", name);
+        else if (r >= 0)
+                r = volume_usage(s, &map, err);
         ids = json_object_get(map, name);
-        if (json_array_size(ids) > 0) {
+        if (r >= 0 && v && json_array_size(ids) > 0) {
                 _cleanup_free_ char *list = join_ids(ids);
                 /* Docker refuses even with -f: force only hides a missing volume. */
-                return berth_err_msg(err, EBUSY, "remove %s: volume is in use - [%s]", name, list);
+                r = berth_err_msg(err, EBUSY, "remove %s: volume is in use - [%s]", name, list);
+        } else if (r >= 0 && v) {
+                r = volume_detach(s, v, &gone, err);
         }
-        return volume_delete(s, v, err);
+        volume_unlock(lock);
+        return r < 0 ? r : volume_purge(s, name, gone, err);
 }
 
 /* "KEY" or "KEY=VALUE" against the volume's labels. */
@@ -264,21 +308,33 @@ int volume_prune(struct store *s, bool all, char *const *label_filters, char ***
         size_t n = 0;
         int r;
 
-        r = volume_usage(s, &map, err);
+        char **gone = NULL;
+        int lock = -1;
+
+        r = volume_lock(s, true, &lock, err);
+        if (r >= 0)
+                r = volume_usage(s, &map, err);
         if (r >= 0)
                 r = volume_list(s, &list, &n, err);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 struct volume *v = list[i];
                 uint64_t size = 0;
+                char *g = NULL;
                 if (json_object_get(map, v->name) || (!all && !v->anonymous) ||
                     !volume_filter_labels(v, label_filters))
                         continue;
                 (void)volume_size(s, v->name, &size, NULL);
-                if (volume_delete(s, v, NULL) < 0)
+                if (volume_detach(s, v, &g, NULL) < 0 || !g)
                         continue; /* Docker skips what it cannot remove */
+                gone = strv_push(gone, g);
+                free(g);
                 total += size;
                 names = strv_push(names, v->name);
         }
+        volume_unlock(lock);
+        for (size_t i = 0; gone && gone[i]; i++)
+                (void)rm_rf_at(s->root_fd, gone[i], NULL);
+        strv_free(gone);
         volume_list_free(list, n);
         if (r < 0) {
                 strv_free(names);
@@ -300,21 +356,33 @@ int volume_remove_anonymous_of(struct store *s, json_t *record_mounts, struct be
         size_t i;
         int r, ret = 0;
 
+        int lock = -1;
+
         if (json_array_size(record_mounts) == 0)
                 return 0;
-        r = volume_usage(s, &map, err);
+        r = volume_lock(s, true, &lock, err);
         if (r < 0)
                 return r;
+        r = volume_usage(s, &map, err);
+        if (r < 0) {
+                volume_unlock(lock);
+                return r;
+        }
         json_array_foreach (record_mounts, i, m) {
                 const char *t = json_string_value(json_object_get(m, "Type"));
                 const char *name = json_string_value(json_object_get(m, "Name"));
                 _cleanup_volume_ struct volume *v = NULL;
+                char *gone = NULL;
                 if (!t || !streq(t, "volume") || !name || json_object_get(map, name) ||
                     volume_load(s, name, &v, NULL) < 0 || !v->anonymous)
                         continue;
-                r = volume_delete(s, v, ret < 0 ? NULL : err);
+                /* The few anonymous volumes of one container: deleted under the lock, simply. */
+                r = volume_detach(s, v, &gone, ret < 0 ? NULL : err);
+                if (r >= 0)
+                        r = volume_purge(s, name, gone, ret < 0 ? NULL : err);
                 if (r < 0 && ret == 0)
                         ret = r;
         }
+        volume_unlock(lock);
         return ret;
 }

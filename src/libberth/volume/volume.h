@@ -61,6 +61,17 @@ int volume_create(struct store *s, const char *name, const char *driver, json_t 
 int volume_ensure(struct store *s, const char *name, bool anonymous, bool *ret_created, char **ret_data_path,
                   struct berth_error **err);
 
+/*
+ * The volumes lock, $root/volumes/.lock (flock): "in use" is a container
+ * record naming the volume, so a removal's check and its delete must not
+ * interleave with a record being written. Shared (exclusive = false) while
+ * a container records its volumes (container_create); exclusive for
+ * volume_remove, volume_prune and volume_remove_anonymous_of, which take it
+ * themselves. *ret_fd is the lock; volume_unlock closes it (a no-op on -1).
+ */
+int volume_lock(struct store *s, bool exclusive, int *ret_fd, struct berth_error **err);
+void volume_unlock(int fd);
+
 /* ENOENT with Docker's "get NAME: no such volume". */
 int volume_load(struct store *s, const char *name, struct volume **ret, struct berth_error **err);
 /* Every volume, sorted by name. */
