@@ -247,11 +247,51 @@ static char *mounts_text(const struct container *c)
         return out;
 }
 
+static int port_key_cmp(const void *a, const void *b)
+{
+        const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+        long px = strtol(x, NULL, 10), py = strtol(y, NULL, 10);
+
+        return px != py ? (px < py ? -1 : 1) : strcmp(x, y);
+}
+
+/* Docker's PORTS: "127.0.0.1:8080->80/tcp, 81/udp", by port number; NetworkSettings.Ports of a running one. */
+static char *ports_text(const struct container *c)
+{
+        json_t *ports = json_object_get(json_object_get(c->record, "NetworkSettings"), "Ports"), *arr, *b;
+        _cleanup_free_ const char **keys = xcalloc(json_object_size(ports) + 1, sizeof(*keys));
+        char *out = xstrdup("");
+        const char *k;
+        size_t n = 0, i;
+
+        json_object_foreach (ports, k, arr)
+                keys[n++] = k;
+        qsort(keys, n, sizeof(*keys), port_key_cmp);
+        for (size_t j = 0; j < n; j++) {
+                arr = json_object_get(ports, keys[j]);
+                if (!json_array_size(arr)) {
+                        char *x = xasprintf("%s%s%s", out, *out ? ", " : "", keys[j]);
+                        free(out);
+                        out = x;
+                        continue;
+                }
+                json_array_foreach (arr, i, b) {
+                        char *x = xasprintf("%s%s%s:%s->%s", out, *out ? ", " : "",
+                                            json_string_value(json_object_get(b, "HostIp")) ?: "",
+                                            json_string_value(json_object_get(b, "HostPort")) ?: "", keys[j]);
+                        free(out);
+                        out = x;
+                }
+        }
+        return out;
+}
+
 static json_t *ps_row(struct store *s, const struct container *c, bool trunc, bool with_size)
 {
         _cleanup_free_ char *cmd = command_text(c, trunc), *status = status_text(s, c),
                             *labels = labels_text(c);
         _cleanup_free_ char *mounts = mounts_text(c), *size = with_size ? size_text(s, c) : xstrdup("");
+        _cleanup_free_ char *ports = ports_text(c);
         double created = engine_parse_rfc3339(json_string_value(json_object_get(c->record, "Created")));
         json_t *cfg = json_object_get(c->record, "Config");
         char idbuf[65], since[64], at[64];
@@ -268,7 +308,7 @@ static json_t *ps_row(struct store *s, const struct container *c, bool trunc, bo
             "Mounts", mounts, "Names", c->name, "Networks",
             json_string_value(json_object_get(json_object_get(c->record, "HostConfig"), "NetworkMode"))
                 ?: "",
-            "Ports", "", "RunningFor", since, "Size", size, "State", container_status_name(ctr_status(s, c)),
+            "Ports", ports, "RunningFor", since, "Size", size, "State", container_status_name(ctr_status(s, c)),
             "Status", status);
 }
 
@@ -516,7 +556,8 @@ int cmd_container_port(struct cli_context *ctx, struct cli_args *args)
                 return cli_fail(ctx, err);
         if (ctr_status(s, c) != CONTAINER_RUNNING)
                 return CLI_EXIT_OK;
-        pb = json_object_get(json_object_get(c->record, "HostConfig"), "PortBindings");
+        /* What the container got (a -P or a range picks its host port at start), not what was asked. */
+        pb = json_object_get(json_object_get(c->record, "NetworkSettings"), "Ports");
         json_object_foreach (pb, k, arr) {
                 _cleanup_free_ char *w =
                     want ? (strchr(want, '/') ? xstrdup(want) : xasprintf("%s/tcp", want)) : NULL;

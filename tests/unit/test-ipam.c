@@ -179,6 +179,10 @@ TEST(test_persistence_and_owner)
         ASSERT_EQ(ipam_allocate(path, &other, 0, 0, "x", &a, &err), -EINVAL);
         ASSERT_TRUE(strstr(err->msg, "holds subnet 10.66.0.0/16, not 10.77.0.0/16") != NULL);
         berth_error_freep(&err);
+        /* Emptied, the file takes the new subnet. */
+        ASSERT_EQ(ipam_release_owner(path, "one", &err), 1);
+        ASSERT_OK(ipam_allocate(path, &other, 0, 0, "x", &a, &err));
+        ASSERT_EQ(ipam_count(path, &err), 1);
         ASSERT_EQ(ipam_count("/nonexistent/x.json", &err), 0);
         ASSERT_EQ(ipam_release_owner("/nonexistent/x.json", "x", &err), 0);
 }

@@ -434,13 +434,15 @@ static int connect_locked(struct store *s, struct container *c, const struct net
         const char *netns = json_string_value(json_object_get(net_settings(c), "SandboxKey"));
         int r = 0;
 
-        if (!container_net_wants_namespace(c))
-                return berth_err_msg(err, EINVAL,
-                                     "container sharing network namespace with another container or host cannot "
-                                     "be connected to any other network");
-        if (json_object_get(nets, n->name))
-                return berth_err_msg(err, EEXIST, "endpoint with name %s already exists in network %s", c->name,
-                                     n->name);
+        if (!container_net_wants_namespace(c) || json_object_get(nets, n->name)) {
+                json_decref(al);
+                return json_object_get(nets, n->name)
+                               ? berth_err_msg(err, EEXIST, "endpoint with name %s already exists in network %s",
+                                               c->name, n->name)
+                               : berth_err_msg(err, EINVAL,
+                                               "container sharing network namespace with another container or "
+                                               "host cannot be connected to any other network");
+        }
         for (size_t i = 0; aliases && aliases[i]; i++)
                 json_array_append_new(al, json_string(aliases[i]));
         cfg = json_pack("{s:o,s:n,s:o,s:s,s:n,s:i}", "IPAMConfig",

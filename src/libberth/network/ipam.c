@@ -178,7 +178,11 @@ static int ipam_write(const char *path, json_t *j, struct berth_error **err)
         return write_file_volatile_at(AT_FDCWD, path, text, strlen(text), 0600, err);
 }
 
-/* A file made for one subnet is never reused for another (a network re-created with a new one). */
+/*
+ * A file holding addresses of one subnet is never used for another. An empty one takes the new subnet:
+ * a network re-created with another, or the host's default bridge (shared by every store) given another
+ * by a store whose containers are the only ones on it.
+ */
 static int ipam_bind_subnet(json_t *j, const char *path, const struct ipam_subnet *subnet, uint32_t gateway,
                             struct berth_error **err)
 {
@@ -186,7 +190,7 @@ static int ipam_bind_subnet(json_t *j, const char *path, const struct ipam_subne
         const char *have = json_string_value(json_object_get(j, "Subnet"));
         char gw[INET_ADDRSTRLEN];
 
-        if (have && !streq(have, want))
+        if (have && !streq(have, want) && json_object_size(json_object_get(j, "Allocated")))
                 return berth_err_msg(err, EINVAL, "`%s` holds subnet %s, not %s", path, have, want);
         json_object_set_new(j, "Subnet", json_string(want));
         json_object_set_new(j, "Gateway", json_string(ipam_format_ip(gateway, gw)));

@@ -92,8 +92,18 @@ static char *random_hex64(void)
         return s;
 }
 
+/*
+ * The default bridge is one kernel object per host, shared by every store on it (--root, --runroot):
+ * so are its addresses, or two stores would hand out 10.66.0.2 twice on one bridge. Its IPAM file is
+ * the host's, /run/berth-net/berth0.ipam.json; a user network's bridge is its own (br-<id>), and its
+ * file stays in the store's runroot.
+ */
 char *network_ipam_path(struct store *s, const char *name)
 {
+        if (streq(name, NETWORK_DEFAULT_NAME)) {
+                (void)mkdir(NETWORK_HOST_STATE_DIR, 0700);
+                return xasprintf("%s/%s.ipam.json", NETWORK_HOST_STATE_DIR, NETWORK_DEFAULT_BRIDGE);
+        }
         return xasprintf("%s/networks/%s/ipam.json", s->runroot, name);
 }
 

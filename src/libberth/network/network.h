@@ -33,6 +33,8 @@
 #define NETWORK_DEFAULT_NAME "bridge"
 #define NETWORK_DEFAULT_BRIDGE "berth0"
 #define NETWORK_DEFAULT_SUBNET "10.66.0.0/16"
+/* What every store on this host shares: the default bridge's addresses (network-store.c). */
+#define NETWORK_HOST_STATE_DIR "/run/berth-net"
 
 struct network {
         char *name;
