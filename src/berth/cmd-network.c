@@ -199,11 +199,13 @@ static int cmd_network_create(struct cli_context *ctx, struct cli_args *args)
                 return cli_fail(ctx, err);
         if (o.gateway && !o.subnet)
                 return cli_failf(ctx, "every ip-range or gateway must have a corresponding subnet");
-        /* -o is checked as Docker checks it; --attachable has no meaning without a swarm. */
+        /* -o is recorded in Options; --attachable recorded too, though it means nothing without a swarm. */
         if (kv_to_object(cli_list(args, "label"), false, "--label", &labels, &err) < 0 ||
             kv_to_object(cli_list(args, "opt"), false, "-o, --opt", &opts, &err) < 0)
                 return cli_fail(ctx, err);
         o.labels = labels;
+        o.options = opts;
+        o.attachable = cli_bool(args, "attachable");
         if (engine_store_open(ctx, &s, &err) < 0 || network_create(s, &o, &n, &err) < 0)
                 return cli_fail(ctx, err);
         printf("%s\n", n->id);

@@ -196,7 +196,9 @@ static int record_read(struct store *s, const char *name, struct network **ret, 
         if (r < 0)
                 return r;
         r = network_from_record(rec, ret, err);
-        return r < 0 ? berth_err_prefix(err, "%s", path) : r;
+        if (r < 0)
+                (void)berth_err_prefix(err, "%s", path); /* err may be NULL: keep r, not -EINVAL */
+        return r;
 }
 
 /*
@@ -475,7 +477,9 @@ int network_create(struct store *s, const struct network_create_options *o, stru
         if (r >= 0)
                 r = create_subnet(s, o, &subnet, &gateway, err);
         if (r >= 0) {
-                rec = record_new(o->name, "bridge", subnet, gateway, o->internal, o->labels, NULL);
+                rec = record_new(o->name, "bridge", subnet, gateway, o->internal, o->labels,
+                                 o->options ? json_deep_copy(o->options) : NULL);
+                json_object_set_new(rec, "Attachable", json_boolean(o->attachable));
                 r = record_write_new(s, o->name, rec, err);
         }
         network_unlock(lock);
@@ -566,5 +570,7 @@ int network_remove(struct store *s, struct network *n, struct berth_error **err)
         if (r >= 0 && unlinkat(s->root_fd, rec, 0) < 0 && errno != ENOENT)
                 r = berth_err(err, errno, "remove `%s/%s`", s->root, rec);
         network_unlock(lock);
-        return r < 0 ? berth_err_prefix(err, "remove network %s", n->name) : 0;
+        if (r < 0)
+                (void)berth_err_prefix(err, "remove network %s", n->name); /* err may be NULL: keep r */
+        return r < 0 ? r : 0;
 }

@@ -73,6 +73,8 @@ struct network_create_options {
         const char *gateway; /* NULL: the subnet's first address */
         bool internal;
         json_t *labels;      /* object or NULL (borrowed) */
+        json_t *options;     /* -o: object or NULL (borrowed), recorded as Options */
+        bool attachable;     /* recorded only: no swarm here */
 };
 
 /*
