@@ -39,6 +39,13 @@ setup() {
 
 teardown() {
         local id n
+        if [ -f "$TEST_TMP/forward-policy-changed" ]; then
+                iptables -P FORWARD ACCEPT || true
+        fi
+        if [ -f "$TEST_TMP/dk/dockerd.pid" ]; then
+                kill "$(cat "$TEST_TMP/dk/dockerd.pid")" 2>/dev/null || true
+                for _ in $(seq 100); do kill -0 "$(cat "$TEST_TMP/dk/dockerd.pid")" 2>/dev/null || break; sleep 0.1; done
+        fi
         for id in $(b ps -aq --no-trunc 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done
         for n in $(b network ls -q --filter type=custom 2>/dev/null); do b network rm "$n" >/dev/null 2>&1 || true; done
         berth_teardown
@@ -225,8 +232,14 @@ PY
         run -0 b run --rm --network inner busybox sh -c \
                 'for i in $(seq 50); do wget -qO- http://iweb/ && exit 0; sleep 0.1; done; exit 1'
         [[ "$output" == *served-page* ]]
-        run b run --rm --network inner busybox wget -T 2 -qO- "http://$ip/"
-        [ "$status" -ne 0 ]
+        # busybox wget -T segfaults: the time limit is timeout's
+        run b run --rm --network inner busybox timeout 3 wget -qO- "http://$ip/"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"can't connect"* ]] || [[ "$output" == *"timed out"* ]]
+        # while a container of a non-internal network gets through to the same address
+        b network create --subnet 10.250.12.0/24 outer >/dev/null
+        run -0 b run --rm --network outer busybox timeout 5 wget -qO- "http://$ip/"
+        [[ "$output" == *served-page* ]]
         run -0 b run --rm --network inner busybox ip route
         [[ "$output" != *default* ]] || [[ "$output" == *"default via 10.250.9.1"* ]]
 }
@@ -282,4 +295,32 @@ PY
         [ -z "$(ls -A "$TEST_TMP/run/netns" 2>/dev/null)" ]
         ! nft list chain ip berth published-ports | grep -q "ctr="
         ! grep -q "$TEST_TMP/run/netns/" /proc/self/mountinfo
+}
+
+@test "coexistence with dockerd: its FORWARD policy DROP does not cut berth's containers off" {
+        command -v dockerd >/dev/null && command -v iptables >/dev/null || berth_skip "dockerd or iptables missing"
+        local dk=$TEST_TMP/dk
+        mkdir -p "$dk"
+        # dockerd with its iptables rules (DOCKER-USER...) but no docker0 of its own
+        dockerd --data-root "$dk/data" --exec-root "$dk/exec" --pidfile "$dk/pid" -H "unix://$dk/sock" \
+                --bridge=none </dev/null >"$dk/log" 2>&1 &
+        echo $! >"$dk/dockerd.pid"
+        for _ in $(seq 300); do nft list chain ip filter DOCKER-USER >/dev/null 2>&1 && break; sleep 0.1; done
+        nft list chain ip filter DOCKER-USER >/dev/null || berth_skip "dockerd made no DOCKER-USER chain"
+        # What dockerd does on a host where it had to turn forwarding on itself.
+        touch "$TEST_TMP/forward-policy-changed"
+        iptables -P FORWARD DROP
+        b network create --subnet 10.250.13.0/24 withdocker >/dev/null
+        b run -d --name web --network withdocker web >/dev/null
+        run -0 b run --rm --network withdocker busybox sh -c \
+                'for i in $(seq 50); do wget -qO- http://web/ && exit 0; sleep 0.1; done; exit 1'
+        [[ "$output" == *served-page* ]]
+        run -0 nft list chain ip filter DOCKER-USER
+        [[ "$output" == *"berth br-"* ]]
+        # the default bridge as well
+        b run -d --name web2 web >/dev/null
+        local ip
+        ip=$(b inspect -f '{{.NetworkSettings.IPAddress}}' web2)
+        run -0 b run --rm busybox sh -c "for i in \$(seq 50); do wget -qO- http://$ip/ && exit 0; sleep 0.1; done; exit 1"
+        [[ "$output" == *served-page* ]]
 }

@@ -121,6 +121,8 @@ static int bridge_ensure(struct store *s, struct netlink *nl, const struct netwo
         if (r >= 0)
                 r = nft_network_add(&nft, err);
         if (r >= 0)
+                r = nft_docker_user_allow(&nft, err);
+        if (r >= 0)
                 r = netlink_link_set_up(nl, n->bridge, true, err);
         if (r >= 0)
                 r = netlink_link_index(nl, n->bridge, err);

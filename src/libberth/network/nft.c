@@ -90,7 +90,8 @@ static int list_json(struct nft_ctx *c, json_t **ret, struct berth_error **err)
                         *ret = NULL;
                         return 0;
                 }
-                *err = TAKE_PTR(e);
+                if (err)
+                        *err = TAKE_PTR(e);
                 return r;
         }
         j = json_loads(nft_ctx_get_output_buffer(c), 0, &jerr);
@@ -397,6 +398,12 @@ int nft_ensure_base(struct berth_error **err)
 static size_t network_rules(const struct nft_network *n, struct rule out[6])
 {
         size_t k = 0;
+        char masq[64], hairpin[64];
+
+        /* The subnet is in these two comments: the default bridge is shared by every store on the host, and
+         * a store that gives it another subnet must get its own masquerade, not find "net=bridge" taken. */
+        snprintf(masq, sizeof(masq), "masquerade %s", n->subnet);
+        snprintf(hairpin, sizeof(hairpin), "hairpin %s", n->subnet);
 
 #define RULE(ch, what, ...)                                                                                 \
         out[k++] = (struct rule)                                                                            \
@@ -405,7 +412,7 @@ static size_t network_rules(const struct nft_network *n, struct rule out[6])
                 .expr = xasprintf(__VA_ARGS__)                                                              \
         }
         if (!n->internal) {
-                RULE(CH_NAT, "masquerade", "ip saddr %s oifname != \"%s\" masquerade", n->subnet, n->bridge);
+                RULE(CH_NAT, masq, "ip saddr %s oifname != \"%s\" masquerade", n->subnet, n->bridge);
                 RULE(CH_FWD, "in", "iifname \"%s\" accept", n->bridge);
                 RULE(CH_FWD, "out", "oifname \"%s\" accept", n->bridge);
         } else {
@@ -414,7 +421,7 @@ static size_t network_rules(const struct nft_network *n, struct rule out[6])
                 RULE(CH_ISOLATE, "internal-out", "oifname \"%s\" iifname != \"%s\" drop", n->bridge,
                      n->bridge);
         }
-        RULE(CH_NAT, "hairpin", "ip saddr %s oifname \"%s\" ct status dnat masquerade", n->subnet,
+        RULE(CH_NAT, hairpin, "ip saddr %s oifname \"%s\" ct status dnat masquerade", n->subnet,
              n->bridge);
         RULE(CH_NAT, "localhost", "ip saddr 127.0.0.0/8 oifname \"%s\" masquerade", n->bridge);
         RULE(CH_GUARD, "localnet", "iifname \"%s\" ip daddr 127.0.0.0/8 drop", n->bridge);
@@ -520,4 +527,44 @@ int nft_table_delete(struct berth_error **err)
                 return r;
         /* add-then-delete in one transaction: no error when the table is absent. */
         return run(c, "add table " TABLE "\ndelete table " TABLE "\n", err);
+}
+
+/*
+ * dockerd sets the FORWARD policy of iptables' filter table to DROP (and loads br_netfilter, which sends
+ * even traffic between two ports of one bridge through it). A drop in another table's forward hook is
+ * final, whatever ours says: while dockerd runs, forwarded traffic of berth's bridges needs an accept in
+ * DOCKER-USER, the chain Docker keeps for its users and jumps to first. With iptables-nft (Debian's
+ * default) that chain is `ip filter DOCKER-USER`; with iptables-legacy it is out of nftables' reach and
+ * this does nothing. Only our own rules there are ever touched (comment "berth <bridge> ...").
+ */
+int nft_docker_user_allow(const struct nft_network *n, struct berth_error **err)
+{
+        _cleanup_nft_ struct nft_ctx *c = NULL;
+        _cleanup_free_ char *mark = NULL, *cmds = NULL;
+        const char *out;
+        int r;
+
+        r = check_network(n, err);
+        if (r < 0)
+                return r;
+        r = ctx_open(&c, err);
+        if (r < 0)
+                return r;
+        nft_ctx_output_set_flags(c, 0);
+        if (nft_run_cmd_from_buffer(c, "list chain ip filter DOCKER-USER") != 0)
+                return 0; /* no dockerd rules: nothing to let through */
+        out = nft_ctx_get_output_buffer(c);
+        mark = xasprintf("\"berth %s ", n->bridge);
+        if (out && strstr(out, mark))
+                return 0;
+        if (n->internal)
+                cmds = xasprintf("insert rule ip filter DOCKER-USER iifname \"%s\" oifname \"%s\" accept "
+                                 "comment \"berth %s internal\"\n",
+                                 n->bridge, n->bridge, n->bridge);
+        else
+                cmds = xasprintf("insert rule ip filter DOCKER-USER iifname \"%s\" accept comment \"berth %s in\"\n"
+                                 "insert rule ip filter DOCKER-USER oifname \"%s\" accept comment \"berth %s out\"\n",
+                                 n->bridge, n->bridge, n->bridge, n->bridge);
+        r = run(c, cmds, err);
+        return r < 0 ? berth_err_prefix(err, "let %s through dockerd's DOCKER-USER chain", n->bridge) : 0;
 }

@@ -89,6 +89,13 @@ int nft_ports_add(const struct nft_port *ports, size_t n, struct berth_error **e
 /* Deletes every published-port rule of that container; none is fine. */
 int nft_ports_remove(const char *container_id, struct berth_error **err);
 
+/*
+ * While dockerd's iptables rules exist (`ip filter DOCKER-USER`, iptables-nft): accepts for the network's
+ * bridge there, so that dockerd's FORWARD policy DROP does not drop berth's containers' traffic. Nothing
+ * without that chain; idempotent (our rules carry the comment "berth <bridge> ...").
+ */
+int nft_docker_user_allow(const struct nft_network *n, struct berth_error **err);
+
 /* `list table ip berth` as nft prints it (*ret NULL-free, caller frees); ENOENT without the table. */
 int nft_list(char **ret, struct berth_error **err);
 /* Deletes berth's whole table (uninstall, tests). Absent is fine. */
