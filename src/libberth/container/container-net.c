@@ -384,13 +384,14 @@ void container_net_teardown(struct store *s, struct container *c)
                 published = published || json_array_size(v) > 0;
         if (published)
                 (void)nft_ports_remove(c->id, NULL);
+        /* The namespace first: its veths then go with it, in the kernel's time, not the caller's. */
+        (void)netns_remove(netns, NULL);
         json_object_foreach (net_networks(c), k, ep) {
                 _cleanup_network_ struct network *n = NULL;
                 if (json_string_length(json_object_get(ep, "EndpointID")) && network_load(s, k, &n, NULL) == 0)
                         (void)endpoint_detach(s, n, c->id, ep, NULL);
                 endpoint_clear(ep);
         }
-        (void)netns_remove(netns, NULL);
         json_object_set_new(net_settings(c), "SandboxKey", json_string(""));
         json_object_set_new(net_settings(c), "SandboxID", json_string(""));
         json_object_set_new(net_settings(c), "Ports", json_object());
@@ -545,7 +546,9 @@ int container_net_cleanup(struct store *s, const char *id, struct berth_error **
         r = container_reload(s, c, err);
         if (r >= 0) {
                 container_net_teardown(s, c);
-                r = container_save(s, c, err);
+                /* --rm: the record goes right after; its fsync'd save would only slow `run --rm` down. */
+                if (!json_is_true(json_object_get(json_object_get(c->record, "HostConfig"), "AutoRemove")))
+                        r = container_save(s, c, err);
         }
         container_unlock(lock);
         return r;

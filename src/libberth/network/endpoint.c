@@ -412,6 +412,7 @@ int endpoint_detach(struct store *s, const struct network *n, const char *contai
         _cleanup_free_ char *run = network_run_dir(s, n->name), *ipam = network_ipam_path(s, n->name);
         _cleanup_free_ char *names = xasprintf("%s/names", run), *host = NULL;
         _cleanup_free_ char *epfile = xasprintf("%s/endpoints/%s", run, container_id);
+        _cleanup_free_ char *netns = netns_path(s, container_id);
         struct netlink nl = NETLINK_INIT;
         int lock = -EBADF, r;
         NETWORK_LOCAL_ERR(err);
@@ -420,9 +421,10 @@ int endpoint_detach(struct store *s, const struct network *n, const char *contai
         r = network_lock(s, &lock, err);
         if (r >= 0 && read_file_at(AT_FDCWD, epfile, 64, &host, NULL, NULL) >= 0) {
                 host[strcspn(host, "\n")] = '\0';
-                r = netlink_open(&nl, err);
+                /* Without its namespace the pair is the kernel's to reap (network.h); with it, ours. */
+                r = netns_exists(netns) ? netlink_open(&nl, err) : 0;
                 /* ENODEV: gone with its namespace already. */
-                if (r >= 0 && *host)
+                if (r >= 0 && *host && nl.sock)
                         r = ignore(netlink_link_delete(&nl, host, err), -ENODEV, err);
                 netlink_close(&nl);
                 if (r >= 0 && unlink(epfile) < 0 && errno != ENOENT)

@@ -28,7 +28,7 @@ char *netns_path(struct store *s, const char *container_id)
         return xasprintf("%s/netns/%s", s->runroot, container_id);
 }
 
-static bool is_nsfs(const char *path)
+bool netns_exists(const char *path)
 {
         struct statfs sf;
 
@@ -93,7 +93,7 @@ int netns_create(const char *path, struct berth_error **err)
                 return r;
         fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
         if (fd < 0 && errno == EEXIST) {
-                if (is_nsfs(path))
+                if (netns_exists(path))
                         return berth_err_msg(err, EEXIST, "network namespace `%s` already exists", path);
                 /* An empty file left by a crash between create and mount. */
                 (void)unlink(path);
