@@ -319,3 +319,22 @@ stats_of() {
         [[ "$v" =~ ^[0-9.]+[kMG]?B\ /\ [0-9.]+MB$ ]] || fail "BLOCK I/O after a 4 MiB direct write: $v"
         [ "${v#* / }" != "0B" ] || fail "no bytes written: $v"
 }
+
+# ---- start-up cost
+
+@test "the CLI loads libarchive, libcrypto and libnftables at first use only; save, load, export still work" {
+        local needed id
+        needed=$(readelf -d "$BERTH" | grep NEEDED) || berth_skip "no readelf"
+        [[ "$needed" != *libarchive* && "$needed" != *libcrypto* && "$needed" != *libnftables* ]] ||
+                fail "linked eagerly: $needed"
+        # Every library behind the forwarders is loaded when used.
+        run b save busybox -o "$TEST_TMP/bb.tar"
+        assert_status 0
+        tar -tf "$TEST_TMP/bb.tar" | grep -q '^index.json$' || fail "save wrote no OCI layout"
+        id=$(b create busybox sh)
+        b export "$id" | tar -t | grep -q '^bin/busybox$' || fail "export wrote no rootfs"
+        b rmi -f busybox >/dev/null
+        run b load -i "$TEST_TMP/bb.tar"
+        assert_status 0
+        b image inspect busybox >/dev/null || fail "load did not bring busybox back: $output"
+}

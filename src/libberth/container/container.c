@@ -336,11 +336,7 @@ static bool names_volumes(json_t *host_config)
 int container_create(struct store *s, json_t *config, json_t *host_config, const char *name,
                      struct container **ret, struct berth_error **err)
 {
-        _cleanup_free_ char *gen = NULL, *dirpath = NULL;
-        _cleanup_close_ int dir = -EBADF;
         _cleanup_image_ struct image *img = NULL;
-        char id[CONTAINER_ID_LEN + 1];
-        struct container *c;
         const char *image = json_string_value(json_object_get(config, "Image"));
         int r;
 
@@ -353,6 +349,25 @@ int container_create(struct store *s, json_t *config, json_t *host_config, const
         r = image_lookup(s, image, &img, err);
         if (r < 0)
                 return r;
+        return container_create_with_image(s, img, config, host_config, name, ret, err);
+}
+
+int container_create_with_image(struct store *s, const struct image *img, json_t *config, json_t *host_config,
+                                const char *name, struct container **ret, struct berth_error **err)
+{
+        _cleanup_free_ char *gen = NULL, *dirpath = NULL;
+        _cleanup_close_ int dir = -EBADF;
+        char id[CONTAINER_ID_LEN + 1];
+        struct container *c;
+        const char *image = json_string_value(json_object_get(config, "Image"));
+        int r;
+
+        if (!image || !*image)
+                return berth_err_msg(err, EINVAL, "No image specified");
+        if (name && !container_name_valid(name[0] == '/' ? name + 1 : name))
+                return berth_err_msg(err, EINVAL,
+                                     "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                                     name);
         r = container_net_check_request(s, host_config, err);
         if (r < 0)
                 return r;

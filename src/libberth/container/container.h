@@ -50,6 +50,10 @@ struct container {
  */
 int container_create(struct store *s, json_t *config, json_t *host_config, const char *name,
                      struct container **ret, struct berth_error **err);
+struct image;
+/* The same with the image the caller already looked up (config's Image names it): `run` looks it up once. */
+int container_create_with_image(struct store *s, const struct image *img, json_t *config, json_t *host_config,
+                                const char *name, struct container **ret, struct berth_error **err);
 /* By full ID, unique ID prefix, or name (with or without '/'). ENOENT: "No such container: X". */
 int container_load(struct store *s, const char *ref, struct container **ret, struct berth_error **err);
 /* Every container, newest first. */
