@@ -266,8 +266,12 @@ b2() {
 }
 
 @test "logs: --tail, -t, stderr to stderr, -f until the exit; wait; top; stats --no-stream" {
-        b run -d --name lg busybox sh -c 'for i in 1 2 3; do echo out$i; done; echo err1 >&2; sleep 2; echo late' >/dev/null
-        sleep 0.5
+        # The container runs until the test sends USR1: with a fixed `sleep 2` a loaded machine reached
+        # `logs --tail` after the exit. (Not an exec that makes it exit: the exec, killed with the pid
+        # namespace before it had exited itself, failed with 137.)
+        b run -d --name lg busybox sh -c 'trap "echo late; exit 0" USR1; for i in 1 2 3; do echo out$i; done
+                echo err1 >&2; while :; do sleep 0.1; done' >/dev/null
+        for _ in $(seq 100); do b logs lg 2>&1 | grep -qx err1 && break; sleep 0.1; done
         run b logs --tail 2 lg
         assert_output $'out3\nerr1'
         [ "$(b logs lg 2>/dev/null)" = $'out1\nout2\nout3' ]
@@ -279,6 +283,7 @@ b2() {
         [[ "${lines[0]}" == UID* ]] || fail "$output"
         run b stats --no-stream --format '{{.Name}}' lg
         assert_output lg
+        b kill -s USR1 lg >/dev/null
         run b logs -f lg
         assert_line_match '^late$'
         run b wait lg
