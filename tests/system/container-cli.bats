@@ -74,7 +74,8 @@ b2() {
         assert_status 0
         [[ "$output" =~ ^[0-9a-f]{64}$ ]] || fail "run -d printed: $output"
         id=$output
-        sleep 0.5
+        # It prints once it runs: wait for that (bounded), not for a time.
+        for _ in $(seq 100); do [ "$(b logs sleeper 2>&1)" = started ] && break; sleep 0.1; done
         run b logs sleeper
         assert_output started
         run b ps --format '{{.Names}} {{.State}}'
@@ -179,7 +180,8 @@ b2() {
 
 @test "diff shows A/C/D; commit, save, load into a second store, run" {
         id=$(b run -d busybox sh -c 'echo x > /tmp/newfile; rm /etc/group; echo y >> /etc/passwd; sleep 30')
-        sleep 1
+        # The changes are made once the container runs: wait for the last one (bounded).
+        for _ in $(seq 100); do b diff "$id" | grep -qx 'C /etc/passwd' && break; sleep 0.1; done
         run b diff "$id"
         assert_status 0
         assert_line_match '^C /tmp$'
@@ -250,7 +252,11 @@ b2() {
         id=$(b run -d --name rb busybox sleep 100)
         pid=$(b inspect -f '{{.State.Pid}}' rb)
         kill -9 "$(cut -d' ' -f1 "$TEST_TMP/run/containers/$id/shim.pid")" "$pid"
-        sleep 0.5
+        # Until the killed container is gone its mounts and cgroup are busy (a loaded machine is slow).
+        for _ in $(seq 100); do
+                [ -e "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null || break
+                sleep 0.1
+        done
         umount "$TEST_TMP/root/containers/$id/rootfs" 2>/dev/null || true
         rm -rf "$TEST_TMP/run"
         run b ps -a --format '{{.Names}} {{.Status}}'
