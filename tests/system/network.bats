@@ -324,3 +324,16 @@ PY
         run -0 b run --rm busybox sh -c "for i in \$(seq 50); do wget -qO- http://$ip/ && exit 0; sleep 0.1; done; exit 1"
         [[ "$output" == *served-page* ]]
 }
+
+@test "--network container:NAME shares the other container's network; a stopped one cannot be joined" {
+        b run -d --name web web >/dev/null
+        local ip
+        ip=$(b inspect -f '{{.NetworkSettings.IPAddress}}' web)
+        run -0 b run --rm --network container:web busybox sh -c \
+                'ip -4 -o addr show eth0; for i in $(seq 50); do wget -qO- http://127.0.0.1/ && exit 0; sleep 0.1; done; exit 1'
+        [[ "$output" == *"$ip/"* ]]
+        [[ "$output" == *served-page* ]]
+        b create --name stopped busybox true >/dev/null
+        run -125 b run --rm --network container:stopped busybox true
+        [[ "$output" == *"cannot join network of a non running container"* ]]
+}

@@ -47,5 +47,12 @@ int container_net_setup(struct store *s, struct container *c, struct container_n
 /* The reverse, idempotent and best effort; updates NetworkSettings (the caller saves). */
 void container_net_teardown(struct store *s, struct container *c);
 
+/*
+ * The network namespace config.json joins: its SandboxKey (bridge, user networks), the init's of the
+ * container named by "container:X" (which must run: Docker's "cannot join network of a non running
+ * container: ID"), or NULL (none: a new one; host: none at all). Caller frees.
+ */
+int container_net_join_path(struct store *s, const struct container *c, char **ret, struct berth_error **err);
+
 /* The nameserver for the container's resolv.conf (its user network's resolver), or NULL. */
 const char *container_net_dns_server(const struct container *c);

@@ -104,6 +104,33 @@ int container_net_check_request(struct store *s, json_t *host_config, struct ber
         return 0;
 }
 
+int container_net_join_path(struct store *s, const struct container *c, char **ret, struct berth_error **err)
+{
+        const char *mode = container_net_mode(c);
+        _cleanup_container_ struct container *other = NULL;
+        json_t *st;
+        int r;
+
+        *ret = NULL;
+        if (container_net_wants_namespace(c)) {
+                const char *key = json_string_value(
+                    json_object_get(json_object_get(c->record, "NetworkSettings"), "SandboxKey"));
+                *ret = xstrdup(key ? key : "");
+                return 0;
+        }
+        if (strncmp(mode, "container:", 10) != 0)
+                return 0;
+        r = container_load(s, mode + 10, &other, err);
+        if (r < 0)
+                return r;
+        st = json_object_get(other->record, "State");
+        if (container_status(other) != CONTAINER_RUNNING || json_integer_value(json_object_get(st, "Pid")) <= 0)
+                return berth_err_msg(err, EINVAL, "cannot join network of a non running container: %s", other->id);
+        /* The other's init: its namespace is the one its network (any mode) lives in. */
+        *ret = xasprintf("/proc/%lld/ns/net", (long long)json_integer_value(json_object_get(st, "Pid")));
+        return 0;
+}
+
 /* The endpoint fields that only mean something while the container runs. */
 static void endpoint_clear(json_t *ep)
 {

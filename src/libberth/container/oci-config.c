@@ -334,7 +334,7 @@ static bool cgroup_unified(void)
         return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_MAGIC;
 }
 
-static void build_namespaces(struct oci_build *b, json_t *linux_)
+static void build_namespaces(struct oci_build *b, json_t *linux_, const char *netns)
 {
         json_t *ns = json_array();
         const char *pid = hc_string(b->host_config, "PidMode"), *ipc = hc_string(b->host_config, "IpcMode");
@@ -347,13 +347,10 @@ static void build_namespaces(struct oci_build *b, json_t *linux_)
         if (!uts || !streq(uts, "host"))
                 json_array_append_new(ns, json_pack("{s:s}", "type", "uts"));
         json_array_append_new(ns, json_pack("{s:s}", "type", "mount"));
-        if (container_net_wants_namespace(b->c))
-                /* Made and plugged in by container-net.c before the runtime runs: joined, not created. */
-                json_array_append_new(ns, json_pack("{s:s,s:s}", "type", "network", "path",
-                                                    json_string_value(json_object_get(
-                                                        json_object_get(b->c->record, "NetworkSettings"),
-                                                        "SandboxKey"))
-                                                        ?: ""));
+        if (netns)
+                /* Made and plugged in by container-net.c before the runtime runs, or another container's:
+                 * joined, not created. */
+                json_array_append_new(ns, json_pack("{s:s,s:s}", "type", "network", "path", netns));
         else if (!b->host_network)
                 json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
         /* Docker's default: a private cgroup namespace on cgroup v2, the host's on v1 (and hybrid). */
@@ -445,8 +442,15 @@ static int build_linux(struct oci_build *b, json_t *spec, struct berth_error **e
         const char *host = json_string_value(json_object_get(b->config, "Hostname"));
         const char *domain = json_string_value(json_object_get(b->config, "Domainname"));
 
+        _cleanup_free_ char *netns = NULL;
+        int r = container_net_join_path(b->store, b->c, &netns, err);
+
+        if (r < 0) {
+                json_decref(linux_);
+                return r;
+        }
         json_object_set_new(spec, "linux", linux_);
-        build_namespaces(b, linux_);
+        build_namespaces(b, linux_, netns);
         if (host && *host)
                 json_object_set_new(spec, "hostname", json_string(host));
         if (domain && *domain)
