@@ -65,6 +65,10 @@ shims_of_root() {
                         sleep 0.1
                 done
         done
+        # A reboot drops the mounts of the runroot too (network namespaces bound under it).
+        grep -F " $BERTH_RUNROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+                umount -l "$m"
+        done
         rm -rf "${BERTH_RUNROOT:?}"/*
         grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
                 umount -l "$m"

@@ -241,6 +241,10 @@ ctr_pid() {
                         sleep 0.1
                 done
         done
+        # A reboot drops the mounts of the runroot too (network namespaces bound under it).
+        grep -F " $BERTH_RUNROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+                umount -l "$m"
+        done
         rm -rf "${BERTH_RUNROOT:?}"/*
         run b ps -a --format '{{.Names}} {{.Status}}'
         assert_status 0
