@@ -237,7 +237,7 @@ ctr_pid() {
         # Wait (bounded) until they are dead, not for a time: a loaded machine may not have run them yet.
         for p in $pids $shims; do
                 for _ in $(seq 100); do
-                        [ -r "/proc/$p/stat" ] && ! awk '{exit $3 == "Z" ? 0 : 1}' "/proc/$p/stat" || break
+                        [ -r "/proc/$p/stat" ] && ! awk '{exit $3 == "Z" ? 0 : 1}' "/proc/$p/stat" 2>/dev/null || break
                         sleep 0.1
                 done
         done
