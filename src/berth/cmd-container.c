@@ -340,8 +340,6 @@ static int remove_container(struct store *s, struct container *c, bool force, bo
                 (void)container_kill(s, c, SIGKILL, NULL);
                 (void)container_wait(s, c, &code, NULL);
         }
-        /* The supervisor released the network when the container stopped; this covers one that died. */
-        (void)container_net_cleanup(s, c->id, NULL);
         r = container_lock(s, c->id, &fd, err);
         if (r < 0)
                 return r;

@@ -10,6 +10,7 @@
 #include "base/cleanup.h"
 #include "base/json-util.h"
 #include "base/xalloc.h"
+#include "container/container-net.h"
 #include "container/container.h"
 #include "engine.h"
 #include "store/reference.h"
@@ -20,8 +21,10 @@ int engine_store_open(const struct cli_context *ctx, struct store **ret, struct 
         int r = store_open(ctx->root, ctx->runroot, ret, err);
 
         /* rmi and prune keep the images containers use. */
-        if (r >= 0)
+        if (r >= 0) {
                 (*ret)->image_in_use = container_image_in_use;
+                (*ret)->container_net_release = container_net_release;
+        }
         return r;
 }
 

@@ -234,8 +234,8 @@ PY
         [[ "$output" == *served-page* ]]
         # busybox wget -T segfaults: the time limit is timeout's
         run b run --rm --network inner busybox timeout 3 wget -qO- "http://$ip/"
-        [ "$status" -eq 1 ]
-        [[ "$output" == *"can't connect"* ]] || [[ "$output" == *"timed out"* ]]
+        [ "$status" -ne 0 ] && [ "$status" -ne 139 ]
+        [[ "$output" != *served-page* ]]
         # while a container of a non-internal network gets through to the same address
         b network create --subnet 10.250.12.0/24 outer >/dev/null
         run -0 b run --rm --network outer busybox timeout 5 wget -qO- "http://$ip/"

@@ -580,3 +580,13 @@ int container_net_cleanup(struct store *s, const char *id, struct berth_error **
         container_unlock(lock);
         return r;
 }
+
+void container_net_release(struct store *s, const char *id, json_t *record)
+{
+        struct container c = { .record = record };
+        const char *key = json_string_value(json_object_get(json_object_get(record, "NetworkSettings"), "SandboxKey"));
+
+        snprintf(c.id, sizeof(c.id), "%s", id);
+        if (key && *key) /* not released yet: the supervisor died before it could */
+                container_net_teardown(s, &c);
+}

@@ -42,3 +42,6 @@ int container_network_disconnect(struct store *s, struct container *c, const cha
  * A record already gone still gets its rules and namespace removed (by id).
  */
 int container_net_cleanup(struct store *s, const char *id, struct berth_error **err);
+
+/* store->container_net_release (store.h): what container_delete calls when a network is still held. */
+void container_net_release(struct store *s, const char *id, json_t *record);

@@ -427,6 +427,8 @@ int container_delete(struct store *s, struct container *c, struct berth_error **
         if (r < 0)
                 return r;
         container_runtime_leftovers_cleanup(s, c);
+        if (s->container_net_release)
+                s->container_net_release(s, c->id, c->record);
         (void)umount2(rootfs, MNT_DETACH);
         /* Only our own name: after a rename race the link may already be someone else's. */
         if (resolve_name(dir, c->name, owner) == 0 && streq(owner, c->id))

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "base/error.h"
 #include "store/digest.h"
 
@@ -29,6 +31,12 @@ struct store {
          * downward): 1 and the container's ID when a container uses the image.
          */
         int (*image_in_use)(struct store *s, const char *image_id, char **ret_container);
+        /*
+         * Set by the engine (not by the lean supervisor, which does not load the network code):
+         * container_delete releases what the container still holds of its networks (a supervisor
+         * that died before it could). record: the container's, updated in memory.
+         */
+        void (*container_net_release)(struct store *s, const char *id, json_t *record);
 };
 
 int store_open(const char *root, const char *runroot, struct store **ret, struct berth_error **err);
