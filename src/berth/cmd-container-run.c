@@ -602,7 +602,9 @@ static int parse_host_config(struct cli_args *args, json_t *cfg, json_t *hc, str
 
 /* ---- image: local, built in, or (not yet) pulled */
 
-static int ensure_image(struct store *s, const char *name, const char *pull, struct berth_error **err)
+/* *ret: the image, looked up once and handed on to container_create_with_image. */
+static int ensure_image(struct store *s, const char *name, const char *pull, struct image **ret,
+                        struct berth_error **err)
 {
         _cleanup_image_ struct image *img = NULL;
         _cleanup_image_ref_ struct image_ref *ref = NULL;
@@ -615,14 +617,16 @@ static int ensure_image(struct store *s, const char *name, const char *pull, str
                                      "\"missing\" or \"never\"",
                                      pull);
         r = engine_image_lookup(s, name, &img, err);
-        if (r != -ENOENT)
+        if (r != -ENOENT) {
+                *ret = TAKE_PTR(img);
                 return r;
+        }
         berth_error_freep(err);
         r = builtin_image_ensure(s, name, err);
-        if (r != 0)
-                return r < 0 ? r : 0;
-        if (streq(pull, "never"))
-                return engine_image_lookup(s, name, &img, err);
+        if (r < 0)
+                return r;
+        if (r > 0 || streq(pull, "never"))
+                return engine_image_lookup(s, name, ret, err);
         if (image_ref_parse(name, IMAGE_REF_DEFAULT_TAG, &ref, NULL) < 0)
                 return berth_err_msg(err, EINVAL, "invalid reference format");
         shown = image_ref_familiar_string(ref);
@@ -642,6 +646,7 @@ static int create_container(struct cli_context *ctx, struct cli_args *args, bool
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_json_ json_t *cfg = json_object(), *hc = json_object();
         _cleanup_store_ struct store *s = NULL;
+        _cleanup_image_ struct image *img = NULL;
         const char *name = cli_string(args, "name");
         int r;
 
@@ -651,9 +656,9 @@ static int create_container(struct cli_context *ctx, struct cli_args *args, bool
         if (r == 0)
                 r = engine_store_open(ctx, &s, &err);
         if (r == 0)
-                r = ensure_image(s, cli_argv(args)[0], cli_string(args, "pull"), &err);
+                r = ensure_image(s, cli_argv(args)[0], cli_string(args, "pull"), &img, &err);
         if (r == 0)
-                r = container_create(s, cfg, hc, name && *name ? name : NULL, ret_c, &err);
+                r = container_create_with_image(s, img, cfg, hc, name && *name ? name : NULL, ret_c, &err);
         if (r < 0)
                 return cli_fail(ctx, err);
         *ret_s = TAKE_PTR(s);

@@ -34,6 +34,7 @@
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 #include "store/image.h"
+#include "volume/volume.h"
 
 char *container_runtime_root(struct store *s)
 {
@@ -400,6 +401,22 @@ static int ready_line(struct store *s, const struct container *c, int fd, char *
         return 0;
 }
 
+/*
+ * A container never started by berth's own runtime, with no runtime state: nothing to clean up (the
+ * cleanup reads the state and scans every cgroup hierarchy, ~25 syscalls on the path of every `run`).
+ */
+static bool never_ran(struct store *s, const struct container *c)
+{
+        const char *started = json_string_value(json_object_get(json_object_get(c->record, "State"), "StartedAt"));
+        _cleanup_free_ char *root = NULL, *state = NULL;
+
+        if (container_external_runtime(c) || !started || strncmp(started, "0001-", 5) != 0)
+                return false;
+        root = container_runtime_root(s);
+        state = xasprintf("%s/%s", root, c->id);
+        return access(state, F_OK) < 0 && errno == ENOENT;
+}
+
 /* The rootfs, the network and config.json, under the lock. */
 static int prepare_bundle(struct store *s, struct container *c, struct container_net_fds *fds,
                           struct berth_error **err)
@@ -407,7 +424,7 @@ static int prepare_bundle(struct store *s, struct container *c, struct container
         const char *image = json_string_value(json_object_get(c->record, "Image"));
         _cleanup_image_ struct image *img = NULL;
         json_t *spec = NULL;
-        int r;
+        int r, vlock = -1;
 
         r = image_lookup(s, image ? image : "", &img, err);
         if (r < 0)
@@ -418,7 +435,13 @@ static int prepare_bundle(struct store *s, struct container *c, struct container
         r = container_net_setup(s, c, fds, err);
         if (r < 0)
                 return r;
+        /* A new anonymous volume exists before the record that names it is saved: a `volume prune`
+         * in between must not take it (it holds the lock exclusive while it looks for users). */
+        r = volume_lock(s, false, &vlock, err);
+        if (r < 0)
+                return r;
         r = container_oci_config(s, c, img, &spec, err);
+        volume_unlock(vlock);
         json_decref(spec);
         return r;
 }
@@ -448,17 +471,16 @@ int container_start(struct store *s, struct container *c, const struct container
                 goto out;
         }
         fix_stale_locked(s, c);
-        runtime_cleanup(s, c); /* leftovers of a crash: a runtime state dir blocks create */
+        if (!never_ran(s, c))
+                runtime_cleanup(s, c); /* leftovers of a crash: a runtime state dir blocks create */
+        /* Saved with config.json (container_oci_config): one fsync'd write of the record, not two. */
+        json_object_set_new(c->record, "HasBeenManuallyStopped", json_false());
         r = prepare_bundle(s, c, &fds, err);
         net_ours = true; /* until the shim has it: then it releases the network when the container is done */
         if (r < 0)
                 goto out;
         (void)rm_rf_at(AT_FDCWD, run, NULL);
         r = mkdir_p(run, 0700, err);
-        if (r < 0)
-                goto out;
-        json_object_set_new(c->record, "HasBeenManuallyStopped", json_false());
-        r = container_save(s, c, err);
         if (r < 0)
                 goto out;
         r = spawn_shim(s, c, o && o->attach, &fds, &ready, err);
