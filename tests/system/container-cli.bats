@@ -258,6 +258,10 @@ b2() {
                 sleep 0.1
         done
         umount "$TEST_TMP/root/containers/$id/rootfs" 2>/dev/null || true
+        # A reboot drops the mounts of the runroot too (network namespaces bound under it).
+        grep -F " $TEST_TMP/run/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+                umount -l "$m"
+        done
         rm -rf "$TEST_TMP/run"
         run b ps -a --format '{{.Names}} {{.Status}}'
         [[ "$output" =~ ^rb\ Exited\ \(255\)\  ]] || fail "$output"
