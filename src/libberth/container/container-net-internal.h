@@ -25,6 +25,17 @@ void container_net_fds_close(struct container_net_fds *fds);
  */
 int container_net_check_request(struct store *s, json_t *host_config, struct berth_error **err);
 
+/* record.NetworkSettings, made if missing. */
+json_t *container_net_settings(struct container *c);
+
+/*
+ * container-ports.c: the published ports of c (HostConfig.PortBindings, and the exposed ones with
+ * PublishAllPorts) picked, held (their sockets appended to *fds) and DNATed to container_ip;
+ * NetworkSettings.Ports records them. On failure the caller tears down (rules by container id).
+ */
+int container_ports_publish(struct container *c, const char *container_ip, struct container_net_fds *fds,
+                            struct berth_error **err);
+
 /* HostConfig.NetworkMode, "none" when unset. */
 const char *container_net_mode(const struct container *c);
 /* Does the container get a network namespace berth makes (bridge or user network)? */
@@ -52,7 +63,8 @@ void container_net_teardown(struct store *s, struct container *c);
  * container named by "container:X" (which must run: Docker's "cannot join network of a non running
  * container: ID"), or NULL (none: a new one; host: none at all). Caller frees.
  */
-int container_net_join_path(struct store *s, const struct container *c, char **ret, struct berth_error **err);
+int container_net_join_path(struct store *s, const struct container *c, char **ret,
+                            struct berth_error **err);
 
 /* The nameserver for the container's resolv.conf (its user network's resolver), or NULL. */
 const char *container_net_dns_server(const struct container *c);

@@ -28,13 +28,12 @@
 #include "base/json-util.h"
 #include "base/strv.h"
 #include "base/xalloc.h"
-#include "container/container-net.h"
 #include "container/container-net-internal.h"
+#include "container/container-net.h"
 #include "network/network.h"
 #include "network/nft.h"
-#include "network/ports.h"
 
-static json_t *net_settings(struct container *c)
+json_t *container_net_settings(struct container *c)
 {
         json_t *ns = json_object_get(c->record, "NetworkSettings");
 
@@ -47,7 +46,7 @@ static json_t *net_settings(struct container *c)
 
 static json_t *net_networks(struct container *c)
 {
-        json_t *ns = net_settings(c), *nets = json_object_get(ns, "Networks");
+        json_t *ns = container_net_settings(c), *nets = json_object_get(ns, "Networks");
 
         if (!json_is_object(nets)) {
                 nets = json_object();
@@ -58,7 +57,8 @@ static json_t *net_networks(struct container *c)
 
 const char *container_net_mode(const struct container *c)
 {
-        const char *m = json_string_value(json_object_get(json_object_get(c->record, "HostConfig"), "NetworkMode"));
+        const char *m =
+            json_string_value(json_object_get(json_object_get(c->record, "HostConfig"), "NetworkMode"));
 
         return m && *m ? m : "none";
 }
@@ -73,8 +73,9 @@ bool container_net_wants_namespace(const struct container *c)
 int container_net_check_request(struct store *s, json_t *host_config, struct berth_error **err)
 {
         _cleanup_network_ struct network *n = NULL;
-        struct container tmp = { .record = json_pack("{s:O}", "HostConfig", host_config) };
-        json_t *epc = json_object_get(json_object_get(host_config, "NetworkingConfig"), "EndpointsConfig"), *ep;
+        struct container tmp = {.record = json_pack("{s:O}", "HostConfig", host_config)};
+        json_t *epc = json_object_get(json_object_get(host_config, "NetworkingConfig"), "EndpointsConfig"),
+               *ep;
         const char *mode = container_net_mode(&tmp);
         bool wants = container_net_wants_namespace(&tmp);
         int r = 0;
@@ -96,11 +97,13 @@ int container_net_check_request(struct store *s, json_t *host_config, struct ber
         if (!n->bridge)
                 return 0;
         if (streq(n->name, NETWORK_DEFAULT_NAME) && json_object_get(ep, "IPAMConfig"))
-                return berth_err_msg(err, EINVAL, "user specified IP address is supported on user defined "
-                                                  "networks only");
+                return berth_err_msg(err, EINVAL,
+                                     "user specified IP address is supported on user defined "
+                                     "networks only");
         if (streq(n->name, NETWORK_DEFAULT_NAME) && json_object_get(ep, "Aliases"))
-                return berth_err_msg(err, EINVAL, "network-scoped alias is supported only for containers in "
-                                                  "user defined networks");
+                return berth_err_msg(err, EINVAL,
+                                     "network-scoped alias is supported only for containers in "
+                                     "user defined networks");
         return 0;
 }
 
@@ -124,8 +127,10 @@ int container_net_join_path(struct store *s, const struct container *c, char **r
         if (r < 0)
                 return r;
         st = json_object_get(other->record, "State");
-        if (container_status(other) != CONTAINER_RUNNING || json_integer_value(json_object_get(st, "Pid")) <= 0)
-                return berth_err_msg(err, EINVAL, "cannot join network of a non running container: %s", other->id);
+        if (container_status(other) != CONTAINER_RUNNING ||
+            json_integer_value(json_object_get(st, "Pid")) <= 0)
+                return berth_err_msg(err, EINVAL, "cannot join network of a non running container: %s",
+                                     other->id);
         /* The other's init: its namespace is the one its network (any mode) lives in. */
         *ret = xasprintf("/proc/%lld/ns/net", (long long)json_integer_value(json_object_get(st, "Pid")));
         return 0;
@@ -134,8 +139,8 @@ int container_net_join_path(struct store *s, const struct container *c, char **r
 /* The endpoint fields that only mean something while the container runs. */
 static void endpoint_clear(json_t *ep)
 {
-        static const char *const strs[] = { "EndpointID", "Gateway", "IPAddress", "IPv6Gateway",
-                                            "GlobalIPv6Address", "NetworkID" };
+        static const char *const strs[] = {"EndpointID",  "Gateway",           "IPAddress",
+                                           "IPv6Gateway", "GlobalIPv6Address", "NetworkID"};
 
         for (size_t i = 0; i < sizeof(strs) / sizeof(*strs); i++)
                 json_object_set_new(ep, strs[i], json_string(""));
@@ -148,27 +153,28 @@ static void endpoint_clear(json_t *ep)
 /* Docker's top-level copies of the default bridge's endpoint (and "" otherwise). */
 static void legacy_fields(struct container *c)
 {
-        json_t *ns = net_settings(c), *ep = json_object_get(net_networks(c), NETWORK_DEFAULT_NAME);
-        static const char *const strs[] = { "EndpointID", "Gateway", "GlobalIPv6Address", "IPAddress",
-                                            "IPv6Gateway", "MacAddress" };
+        json_t *ns = container_net_settings(c), *ep = json_object_get(net_networks(c), NETWORK_DEFAULT_NAME);
+        static const char *const strs[] = {"EndpointID", "Gateway",     "GlobalIPv6Address",
+                                           "IPAddress",  "IPv6Gateway", "MacAddress"};
 
         for (size_t i = 0; i < sizeof(strs) / sizeof(*strs); i++) {
                 json_t *v = json_object_get(ep, strs[i]);
                 json_object_set_new(ns, strs[i], json_string(json_string_value(v) ?: ""));
         }
-        json_object_set_new(ns, "IPPrefixLen", json_integer(json_integer_value(json_object_get(ep, "IPPrefixLen"))));
+        json_object_set_new(ns, "IPPrefixLen",
+                            json_integer(json_integer_value(json_object_get(ep, "IPPrefixLen"))));
         json_object_set_new(ns, "GlobalIPv6PrefixLen", json_integer(0));
 }
 
 void container_net_record_init(json_t *record, json_t *endpoints_config)
 {
-        struct container tmp = { .record = record };
+        struct container tmp = {.record = record};
         const char *mode = container_net_mode(&tmp), *k;
         json_t *nets, *ns, *v;
 
-        ns = json_pack("{s:s,s:s,s:s,s:{},s:b,s:s,s:i,s:n,s:n}", "Bridge", "", "SandboxID", "", "SandboxKey", "",
-                       "Ports", "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0,
-                       "SecondaryIPAddresses", "SecondaryIPv6Addresses");
+        ns = json_pack("{s:s,s:s,s:s,s:{},s:b,s:s,s:i,s:n,s:n}", "Bridge", "", "SandboxID", "", "SandboxKey",
+                       "", "Ports", "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen",
+                       0, "SecondaryIPAddresses", "SecondaryIPv6Addresses");
         json_object_set_new(record, "NetworkSettings", ns);
         nets = net_networks(&tmp);
         if (!streq(mode, "none") && strncmp(mode, "container:", 10) != 0)
@@ -184,9 +190,9 @@ void container_net_record_init(json_t *record, json_t *endpoints_config)
                 endpoint_clear(v);
         }
         if (streq(mode, "none"))
-                json_object_set_new(nets, "none", json_pack("{s:n,s:n,s:n,s:s,s:n,s:i}", "IPAMConfig", "Links",
-                                                             "Aliases", "MacAddress", "", "DriverOpts",
-                                                             "GwPriority", 0));
+                json_object_set_new(nets, "none",
+                                    json_pack("{s:n,s:n,s:n,s:s,s:n,s:i}", "IPAMConfig", "Links", "Aliases",
+                                              "MacAddress", "", "DriverOpts", "GwPriority", 0));
         legacy_fields(&tmp);
 }
 
@@ -199,124 +205,14 @@ static char **networks_in_order(struct container *c)
 
         if (!container_net_wants_namespace(c))
                 return NULL;
-        /* NetworkMode stays what it was after a disconnect from it (Docker): only what is in Networks counts. */
+        /* NetworkMode stays what it was after a disconnect from it (Docker): only what is in Networks
+         * counts. */
         if (json_object_get(net_networks(c), mode))
                 list = strv_push(list, mode);
         json_object_foreach (net_networks(c), k, v)
                 if (!streq(k, mode))
                         list = strv_push(list, k);
         return list;
-}
-
-/* ---- published ports ---- */
-
-static int ports_wanted(struct container *c, struct port_list *list, struct berth_error **err)
-{
-        json_t *hc = json_object_get(c->record, "HostConfig"), *arr, *b;
-        const char *key;
-        size_t i;
-        int r;
-
-        json_object_foreach (json_object_get(hc, "PortBindings"), key, arr) {
-                json_array_foreach (arr, i, b) {
-                        const char *ip = json_string_value(json_object_get(b, "HostIp")) ?: "";
-                        const char *hp = json_string_value(json_object_get(b, "HostPort")) ?: "";
-                        _cleanup_free_ char *spec = NULL;
-                        bool v6 = strchr(ip, ':') != NULL;
-                        /* Back to -p's text, so that one parser (Docker's rules) reads both. */
-                        spec = xasprintf("%s%s%s%s%s%s%s", v6 ? "[" : "", ip, v6 ? "]" : "", *ip ? ":" : "", hp,
-                                         *ip || *hp ? ":" : "", key);
-                        r = port_parse_spec(spec, list, err);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        if (json_is_true(json_object_get(hc, "PublishAllPorts"))) {
-                json_t *exposed = json_object_get(json_object_get(c->record, "Config"), "ExposedPorts");
-                json_object_foreach (exposed, key, b) {
-                        struct port_expose e;
-                        r = port_parse_expose(key, &e, err);
-                        if (r < 0)
-                                return r;
-                        port_publish_all(&e, 1, list);
-                }
-        }
-        return 0;
-}
-
-/* Binds (never listens) the chosen host port and keeps the socket: the port is ours while it is open. */
-static int port_hold(const struct port_mapping *m, uint16_t port, int *ret_fd, struct berth_error **err)
-{
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-        int type = m->proto == PORT_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
-        _cleanup_close_ int fd = -EBADF;
-
-        if (*m->host_ip && inet_pton(AF_INET, m->host_ip, &sa.sin_addr) != 1)
-                return berth_err_msg(err, EAFNOSUPPORT,
-                                     "publishing on %s: only IPv4 host addresses are supported", m->host_ip);
-        fd = socket(AF_INET, type | SOCK_CLOEXEC, m->proto == PORT_PROTO_SCTP ? IPPROTO_SCTP : 0);
-        if (fd < 0)
-                return berth_err(err, errno, "socket");
-        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                if (errno == EADDRINUSE)
-                        return berth_err_msg(err, EADDRINUSE, "Bind for %s:%u failed: port is already allocated",
-                                             *m->host_ip ? m->host_ip : "0.0.0.0", port);
-                return berth_err(err, errno, "bind %s:%u", *m->host_ip ? m->host_ip : "0.0.0.0", port);
-        }
-        *ret_fd = TAKE_FD(fd);
-        return 0;
-}
-
-static void ports_record(json_t *ports, const struct port_mapping *m, uint16_t host_port)
-{
-        _cleanup_free_ char *key = xasprintf("%u/%s", m->container_port, port_proto_to_string(m->proto));
-        json_t *arr = json_object_get(ports, key);
-        char num[8];
-
-        if (!json_is_array(arr))
-                json_object_set_new(ports, key, arr = json_array());
-        snprintf(num, sizeof(num), "%u", host_port);
-        json_array_append_new(arr, json_pack("{s:s,s:s}", "HostIp", *m->host_ip ? m->host_ip : "0.0.0.0",
-                                             "HostPort", num));
-}
-
-static int ports_publish(struct container *c, const char *container_ip, struct container_net_fds *fds,
-                         struct berth_error **err)
-{
-        struct port_list list = { 0 };
-        _cleanup_free_ struct nft_port *rules = NULL;
-        json_t *ports = json_object(), *exposed, *v;
-        const char *key;
-        int r;
-
-        r = ports_wanted(c, &list, err);
-        rules = xcalloc(list.n ? list.n : 1, sizeof(*rules));
-        for (size_t i = 0; r >= 0 && i < list.n; i++) {
-                const struct port_mapping *m = &list.items[i];
-                uint16_t hp = 0;
-                int fd = -1;
-                r = port_allocate(m, &hp, err);
-                if (r >= 0)
-                        r = port_hold(m, hp, &fd, err);
-                if (r < 0)
-                        break;
-                fds->fds = xrealloc(fds->fds, (fds->n + 1) * sizeof(int));
-                fds->fds[fds->n++] = fd;
-                rules[i] = (struct nft_port){ .container_id = c->id, .host_ip = m->host_ip, .host_port = hp,
-                                             .container_ip = container_ip, .container_port = m->container_port,
-                                             .proto = m->proto };
-                ports_record(ports, m, hp);
-        }
-        if (r >= 0 && list.n)
-                r = nft_ports_add(rules, list.n, err);
-        port_list_release(&list);
-        /* Exposed but not published: a null entry, as Docker shows them. */
-        exposed = json_object_get(json_object_get(c->record, "Config"), "ExposedPorts");
-        json_object_foreach (exposed, key, v)
-                if (!json_object_get(ports, key))
-                        json_object_set_new(ports, key, json_null());
-        json_object_set_new(net_settings(c), "Ports", ports);
-        return r;
 }
 
 /* ---- setup and teardown ---- */
@@ -336,23 +232,24 @@ static int attach_one(struct store *s, struct container *c, const char *name, un
         if (r < 0)
                 return r;
         if (!n->bridge)
-                return berth_err_msg(err, EINVAL,
-                                     "container cannot be disconnected from host network or connected to host "
-                                     "network");
+                return berth_err_msg(
+                    err, EINVAL,
+                    "container cannot be disconnected from host network or connected to host "
+                    "network");
         json_array_foreach (json_object_get(cfg, "Aliases"), i, v)
                 if (json_is_string(v))
                         aliases = strv_push(aliases, json_string_value(v));
         snprintf(ifname, sizeof(ifname), "eth%u", idx);
         const struct endpoint_request req = {
-                .container_id = c->id,
-                .container_name = c->name,
-                .netns_path = netns,
-                .ifname = ifname,
-                .ip = json_string_value(json_object_get(json_object_get(cfg, "IPAMConfig"), "IPv4Address")),
-                /* --mac-address: Config.MacAddress, for the first network (Docker's older place for it). */
-                .mac = idx == 0 && json_string_length(mac) ? json_string_value(mac) : NULL,
-                .aliases = (const char *const *)aliases,
-                .default_route = idx == 0,
+            .container_id = c->id,
+            .container_name = c->name,
+            .netns_path = netns,
+            .ifname = ifname,
+            .ip = json_string_value(json_object_get(json_object_get(cfg, "IPAMConfig"), "IPv4Address")),
+            /* --mac-address: Config.MacAddress, for the first network (Docker's older place for it). */
+            .mac = idx == 0 && json_string_length(mac) ? json_string_value(mac) : NULL,
+            .aliases = (const char *const *)aliases,
+            .default_route = idx == 0,
         };
         r = endpoint_attach(s, n, &req, &ep, err);
         if (r < 0)
@@ -369,7 +266,8 @@ static int attach_one(struct store *s, struct container *c, const char *name, un
         return 0;
 }
 
-int container_net_setup(struct store *s, struct container *c, struct container_net_fds *fds, struct berth_error **err)
+int container_net_setup(struct store *s, struct container *c, struct container_net_fds *fds,
+                        struct berth_error **err)
 {
         _cleanup_strv_ char **order = networks_in_order(c);
         _cleanup_free_ char *netns = NULL;
@@ -377,21 +275,22 @@ int container_net_setup(struct store *s, struct container *c, struct container_n
         unsigned idx = 0;
         int r;
 
-        *fds = (struct container_net_fds){ 0 };
+        *fds = (struct container_net_fds){0};
         if (!order)
-                return 0; /* none, host, container:ID, or disconnected from everything */
+                return 0;             /* none, host, container:ID, or disconnected from everything */
         container_net_teardown(s, c); /* the leftovers of a crash, if any */
         netns = netns_path(s, c->id);
         r = netns_create(netns, err);
         if (r < 0)
                 return r;
-        json_object_set_new(net_settings(c), "SandboxKey", json_string(netns));
-        json_object_set_new(net_settings(c), "SandboxID", json_string(c->id));
+        json_object_set_new(container_net_settings(c), "SandboxKey", json_string(netns));
+        json_object_set_new(container_net_settings(c), "SandboxID", json_string(c->id));
         for (char **n = order; *n && r >= 0; n++)
                 r = attach_one(s, c, *n, idx++, netns, err);
         first = json_object_get(net_networks(c), order[0]);
         if (r >= 0)
-                r = ports_publish(c, json_string_value(json_object_get(first, "IPAddress")), fds, err);
+                r = container_ports_publish(c, json_string_value(json_object_get(first, "IPAddress")), fds,
+                                            err);
         legacy_fields(c);
         if (r < 0) {
                 container_net_fds_close(fds);
@@ -404,7 +303,7 @@ void container_net_teardown(struct store *s, struct container *c)
 {
         _cleanup_free_ char *netns = netns_path(s, c->id);
         const char *k;
-        json_t *ep, *ports = json_object_get(net_settings(c), "Ports"), *v;
+        json_t *ep, *ports = json_object_get(container_net_settings(c), "Ports"), *v;
         bool published = false;
 
         json_object_foreach (ports, k, v)
@@ -415,13 +314,14 @@ void container_net_teardown(struct store *s, struct container *c)
         (void)netns_remove(netns, NULL);
         json_object_foreach (net_networks(c), k, ep) {
                 _cleanup_network_ struct network *n = NULL;
-                if (json_string_length(json_object_get(ep, "EndpointID")) && network_load(s, k, &n, NULL) == 0)
+                if (json_string_length(json_object_get(ep, "EndpointID")) &&
+                    network_load(s, k, &n, NULL) == 0)
                         (void)endpoint_detach(s, n, c->id, ep, NULL);
                 endpoint_clear(ep);
         }
-        json_object_set_new(net_settings(c), "SandboxKey", json_string(""));
-        json_object_set_new(net_settings(c), "SandboxID", json_string(""));
-        json_object_set_new(net_settings(c), "Ports", json_object());
+        json_object_set_new(container_net_settings(c), "SandboxKey", json_string(""));
+        json_object_set_new(container_net_settings(c), "SandboxID", json_string(""));
+        json_object_set_new(container_net_settings(c), "Ports", json_object());
         legacy_fields(c);
 }
 
@@ -430,20 +330,21 @@ void container_net_fds_close(struct container_net_fds *fds)
         for (size_t i = 0; i < fds->n; i++)
                 close(fds->fds[i]);
         free(fds->fds);
-        *fds = (struct container_net_fds){ 0 };
+        *fds = (struct container_net_fds){0};
 }
 
 const char *container_net_dns_server(const struct container *c)
 {
         const char *mode = container_net_mode(c);
-        json_t *ep = json_object_get(json_object_get(json_object_get(c->record, "NetworkSettings"), "Networks"),
-                                     mode);
+        json_t *ep = json_object_get(
+            json_object_get(json_object_get(c->record, "NetworkSettings"), "Networks"), mode);
 
         /* Docker: name resolution on user networks only, never on the default bridge. */
         if (!container_net_wants_namespace(c) || streq(mode, NETWORK_DEFAULT_NAME))
                 return NULL;
-        return json_string_length(json_object_get(ep, "Gateway")) ? json_string_value(json_object_get(ep, "Gateway"))
-                                                                  : NULL;
+        return json_string_length(json_object_get(ep, "Gateway"))
+                   ? json_string_value(json_object_get(ep, "Gateway"))
+                   : NULL;
 }
 
 /* ---- connect, disconnect ---- */
@@ -459,24 +360,24 @@ static int connect_locked(struct store *s, struct container *c, const struct net
                           const char *const *aliases, struct berth_error **err)
 {
         json_t *nets = net_networks(c), *cfg, *al = json_array();
-        const char *netns = json_string_value(json_object_get(net_settings(c), "SandboxKey"));
+        const char *netns = json_string_value(json_object_get(container_net_settings(c), "SandboxKey"));
         int r = 0;
 
         if (!container_net_wants_namespace(c) || json_object_get(nets, n->name)) {
                 json_decref(al);
                 return json_object_get(nets, n->name)
-                               ? berth_err_msg(err, EEXIST, "endpoint with name %s already exists in network %s",
-                                               c->name, n->name)
-                               : berth_err_msg(err, EINVAL,
-                                               "container sharing network namespace with another container or "
-                                               "host cannot be connected to any other network");
+                           ? berth_err_msg(err, EEXIST, "endpoint with name %s already exists in network %s",
+                                           c->name, n->name)
+                           : berth_err_msg(err, EINVAL,
+                                           "container sharing network namespace with another container or "
+                                           "host cannot be connected to any other network");
         }
         for (size_t i = 0; aliases && aliases[i]; i++)
                 json_array_append_new(al, json_string(aliases[i]));
         cfg = json_pack("{s:o,s:n,s:o,s:s,s:n,s:i}", "IPAMConfig",
                         ip && *ip ? json_pack("{s:s}", "IPv4Address", ip) : json_null(), "Links", "Aliases",
-                        json_array_size(al) ? al : (json_decref(al), json_null()), "MacAddress", "", "DriverOpts",
-                        "GwPriority", 0);
+                        json_array_size(al) ? al : (json_decref(al), json_null()), "MacAddress", "",
+                        "DriverOpts", "GwPriority", 0);
         endpoint_clear(cfg);
         json_object_set_new(nets, n->name, cfg);
         if (is_running(c) && netns && *netns) {
@@ -506,9 +407,10 @@ int container_network_connect(struct store *s, struct container *c, const char *
         if (r < 0)
                 return r;
         if (!n->bridge)
-                return berth_err_msg(err, EINVAL,
-                                     "container cannot be disconnected from host network or connected to host "
-                                     "network");
+                return berth_err_msg(
+                    err, EINVAL,
+                    "container cannot be disconnected from host network or connected to host "
+                    "network");
         r = container_lock(s, c->id, &lock, err);
         if (r < 0)
                 return r;
@@ -540,7 +442,8 @@ int container_network_disconnect(struct store *s, struct container *c, const cha
                 goto out;
         ep = json_object_get(net_networks(c), name);
         if (!ep) {
-                r = berth_err_msg(err, ENOENT, "container %s is not connected to network %s", c->id, network);
+                r = berth_err_msg(err, ENOENT, "container %s is not connected to network %s", c->id,
+                                  network);
                 goto out;
         }
         if (n && n->bridge && json_string_length(json_object_get(ep, "EndpointID")))
@@ -583,8 +486,9 @@ int container_net_cleanup(struct store *s, const char *id, struct berth_error **
 
 void container_net_release(struct store *s, const char *id, json_t *record)
 {
-        struct container c = { .record = record };
-        const char *key = json_string_value(json_object_get(json_object_get(record, "NetworkSettings"), "SandboxKey"));
+        struct container c = {.record = record};
+        const char *key =
+            json_string_value(json_object_get(json_object_get(record, "NetworkSettings"), "SandboxKey"));
 
         snprintf(c.id, sizeof(c.id), "%s", id);
         if (key && *key) /* not released yet: the supervisor died before it could */
