@@ -20,6 +20,7 @@
 
 #include "base/chase.h"
 #include "base/cleanup.h"
+#include "base/companion.h"
 #include "base/fs-util.h"
 #include "base/json-util.h"
 #include "base/strv.h"
@@ -489,33 +490,6 @@ static void host_network_hostname(struct oci_build *b)
  */
 #define BERTH_INIT_PATH "/sbin/berth-init"
 
-static char *init_binary(void)
-{
-        static const char *const rel[] = { "berth-init", "../berth-init/berth-init",
-                                           "../../src/berth-init/berth-init" };
-        const char *env = secure_getenv("BERTH_INIT");
-        char self[PATH_MAX], *slash;
-        ssize_t n;
-
-        if (env && *env)
-                return access(env, X_OK) == 0 ? xstrdup(env) : NULL;
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n <= 0)
-                return NULL;
-        self[n] = '\0';
-        slash = strrchr(self, '/');
-        if (!slash)
-                return NULL;
-        *slash = '\0';
-        for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
-                char *path = xasprintf("%s/%s", self, rel[i]);
-                if (access(path, X_OK) == 0)
-                        return path;
-                free(path);
-        }
-        return NULL;
-}
-
 static int add_init(struct oci_build *b, json_t *spec, struct berth_error **err)
 {
         json_t *args = json_object_get(json_object_get(spec, "process"), "args");
@@ -523,7 +497,7 @@ static int add_init(struct oci_build *b, json_t *spec, struct berth_error **err)
 
         if (!hc_bool(b->host_config, "Init"))
                 return 0;
-        path = init_binary();
+        path = companion_find("berth-init", "BERTH_INIT");
         if (!path)
                 return berth_err_msg(err, ENOENT, "--init: berth-init not found next to the berth binary "
                                                   "(set BERTH_INIT)");

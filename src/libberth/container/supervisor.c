@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/companion.h"
 #include "base/fs-util.h"
 #include "base/json-util.h"
 #include "base/syscalls.h"
@@ -261,33 +262,6 @@ static void wait_shim_exit(struct store *s, const struct container *c)
         (void)poll(&p, 1, 10000);
 }
 
-static char *find_shim(void)
-{
-        static const char *const rel[] = { "berth-shim", "../berth-shim/berth-shim", "../../src/berth-shim/berth-shim" };
-        const char *env = secure_getenv("BERTH_SHIM");
-        char self[PATH_MAX];
-        ssize_t n;
-        char *slash;
-
-        if (env && *env)
-                return xstrdup(env);
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n <= 0)
-                return NULL;
-        self[n] = '\0';
-        slash = strrchr(self, '/');
-        if (!slash)
-                return NULL;
-        *slash = '\0';
-        for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
-                char *p = xasprintf("%s/%s", self, rel[i]);
-                if (access(p, X_OK) == 0)
-                        return p;
-                free(p);
-        }
-        return NULL;
-}
-
 /*
  * In the child, before exec: /dev/null on 0-2, the ready pipe on 3, keep->fds[i] on 4+i, all inherited.
  * Everything is first moved above 4+n (close-on-exec), so that no source is overwritten before it moved.
@@ -320,7 +294,8 @@ static int shim_fds_place(const struct container_net_fds *keep, int ready_w)
 static int spawn_shim(struct store *s, const struct container *c, bool attach,
                       const struct container_net_fds *keep, int *ret_ready, struct berth_error **err)
 {
-        _cleanup_free_ char *shim = find_shim(), *self = realpath("/proc/self/exe", NULL);
+        _cleanup_free_ char *shim = companion_find("berth-shim", "BERTH_SHIM");
+        _cleanup_free_ char *self = realpath("/proc/self/exe", NULL);
         char nkeep[16];
         const char *argv[] = { shim,   "--root",      s->root, "--runroot", s->runroot, "--id", c->id,
                                "--ready-fd", "3", "--keep-fds", nkeep, "--berth", self ?: "berth",

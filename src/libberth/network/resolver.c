@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/companion.h"
 #include "base/fs-util.h"
 #include "base/syscalls.h"
 #include "base/xalloc.h"
@@ -37,34 +38,6 @@ char *resolver_names_path(struct store *s, const char *network_name)
 static char *net_path(struct store *s, const char *network_name, const char *file)
 {
         return xasprintf("%s/networks/%s/%s", s->runroot, network_name, file);
-}
-
-static char *find_dns(void)
-{
-        static const char *const rel[] = {"berth-dns", "../berth-dns/berth-dns",
-                                          "../../src/berth-dns/berth-dns"};
-        const char *env = secure_getenv("BERTH_DNS");
-        char self[PATH_MAX], *slash;
-        ssize_t n;
-
-        /* Absolute: the resolver is started from "/" (a relative $BERTH_DNS would not be found). */
-        if (env && *env)
-                return realpath(env, self) ? xstrdup(self) : xstrdup(env);
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n <= 0)
-                return NULL;
-        self[n] = '\0';
-        slash = strrchr(self, '/');
-        if (!slash)
-                return NULL;
-        *slash = '\0';
-        for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
-                char *p = xasprintf("%s/%s", self, rel[i]);
-                if (access(p, X_OK) == 0)
-                        return p;
-                free(p);
-        }
-        return NULL;
 }
 
 static long long now_ms(void)
@@ -198,7 +171,8 @@ static int ready_line(int fd, char *buf, size_t size)
 static int start_dns(struct store *s, const char *network_name, const char *address,
                      struct berth_error **err)
 {
-        _cleanup_free_ char *dns = find_dns(), *names = resolver_names_path(s, network_name),
+        _cleanup_free_ char *dns = companion_find("berth-dns", "BERTH_DNS"),
+                            *names = resolver_names_path(s, network_name),
                             *lock = net_path(s, network_name, "dns.lock"),
                             *start = net_path(s, network_name, "dns.start");
         const char *conf = secure_getenv("BERTH_DNS_RESOLV_CONF");
