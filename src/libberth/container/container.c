@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include "base/fs-util.h"
 #include "base/json-util.h"
 #include "base/time-util.h"
+#include "base/random-util.h"
 #include "base/xalloc.h"
 #include "container/container-internal.h"
 #include "container/container-net-internal.h"
@@ -280,16 +280,6 @@ int container_list(struct store *s, struct container ***ret, size_t *ret_n, stru
         *ret = list;
         *ret_n = n;
         return 0;
-}
-
-static void random_id(char id[CONTAINER_ID_LEN + 1])
-{
-        unsigned char b[CONTAINER_ID_LEN / 2];
-
-        if (getrandom(b, sizeof(b), 0) != sizeof(b))
-                abort(); /* no entropy at all: nothing sane to fall back to */
-        for (size_t i = 0; i < sizeof(b); i++)
-                snprintf(id + 2 * i, 3, "%02x", b[i]);
 }
 
 /* The name's claim is the symlink itself: symlinkat fails with EEXIST for the second claimant. */

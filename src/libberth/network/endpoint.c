@@ -16,12 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/fs-util.h"
 #include "base/strv.h"
+#include "base/random-util.h"
 #include "base/xalloc.h"
 #include "network/ipam.h"
 #include "network/netlink.h"
@@ -223,15 +223,10 @@ static json_t *endpoint_json(const struct network *n, const struct endpoint_requ
                              unsigned prefix, const uint8_t mac[6])
 {
         _cleanup_free_ char *epid = NULL;
-        unsigned char rnd[32];
         char macs[18], id12[13];
         json_t *aliases = json_null(), *dns = json_null();
 
-        epid = xmalloc(65);
-        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-                abort();
-        for (size_t i = 0; i < sizeof(rnd); i++)
-                snprintf(epid + 2 * i, 3, "%02x", rnd[i]);
+        epid = random_id_new();
         snprintf(macs, sizeof(macs), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
                  mac[5]);
         snprintf(id12, sizeof(id12), "%.12s", req->container_id);

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "base/json-util.h"
 #include "base/strv.h"
 #include "base/time-util.h"
+#include "base/random-util.h"
 #include "base/xalloc.h"
 #include "network/ipam.h"
 #include "network/netlink.h"
@@ -78,18 +78,6 @@ static bool name_valid(const char *name)
             !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", name[0]))
                 return false;
         return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
-}
-
-static char *random_hex64(void)
-{
-        unsigned char b[32];
-        char *s = xmalloc(65);
-
-        if (getrandom(b, sizeof(b), 0) != sizeof(b))
-                abort(); /* no entropy at all: nothing sane to fall back to */
-        for (size_t i = 0; i < sizeof(b); i++)
-                snprintf(s + 2 * i, 3, "%02x", b[i]);
-        return s;
 }
 
 /*
@@ -237,7 +225,7 @@ static int record_write_new(struct store *s, const char *name, json_t *rec, stru
 static json_t *record_new(const char *name, const char *driver, const char *subnet, const char *gateway,
                           bool internal, json_t *labels, json_t *options)
 {
-        _cleanup_free_ char *id = random_hex64(), *created = time_now_rfc3339();
+        _cleanup_free_ char *id = random_id_new(), *created = time_now_rfc3339();
         json_t *config = json_array();
 
         if (subnet)

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "base/fs-util.h"
 #include "base/json-util.h"
 #include "base/strv.h"
+#include "base/random-util.h"
 #include "base/xalloc.h"
 #include "volume/volume-internal.h"
 
@@ -40,14 +40,7 @@ bool volume_name_valid(const char *name)
 
 char *volume_name_random(void)
 {
-        unsigned char b[32];
-        char *s = xmalloc(65);
-
-        if (getrandom(b, sizeof(b), 0) != sizeof(b))
-                abort(); /* no entropy at all: nothing sane to fall back to */
-        for (size_t i = 0; i < sizeof(b); i++)
-                snprintf(s + 2 * i, 3, "%02x", b[i]);
-        return s;
+        return random_id_new();
 }
 
 /* Docker's CreatedAt: time.RFC3339, whole seconds. */
