@@ -39,6 +39,7 @@ setup() {
 
 teardown() {
         local id n
+        [ ! -f "$TEST_TMP/outside.pid" ] || kill "$(cat "$TEST_TMP/outside.pid")" 2>/dev/null || true
         if [ -f "$TEST_TMP/forward-policy-changed" ]; then
                 iptables -P FORWARD ACCEPT || true
         fi
@@ -343,4 +344,23 @@ PY
         b create --name stopped busybox true >/dev/null
         run -125 b run --rm --network container:stopped busybox true
         [[ "$output" == *"cannot join network of a non running container"* ]]
+}
+
+@test "user network: names the network does not know go to the host's resolvers" {
+        local dns=$BERTH_BUILD/src/berth-dns/berth-dns
+        [ -x "$dns" ] || berth_skip "berth-dns not built"
+        # The "host's resolver": another berth-dns on 127.0.0.2 that knows one outside name.
+        echo "10.250.99.99 outside.test" >"$TEST_TMP/outside.names"
+        echo "nameserver 127.0.0.1" >"$TEST_TMP/none.conf"
+        "$dns" --listen 127.0.0.2 --names "$TEST_TMP/outside.names" --lock "$TEST_TMP/outside.lock" \
+                --upstream-conf "$TEST_TMP/none.conf" </dev/null >/dev/null 2>&1 3>&- &
+        echo $! >"$TEST_TMP/outside.pid"
+        echo "nameserver 127.0.0.2" >"$TEST_TMP/upstream.conf"
+        b network create --subnet 10.250.14.0/24 resolving >/dev/null
+        b run -d --name web --network resolving web >/dev/null
+        run b run --rm --network resolving busybox sh -c \
+                'for i in $(seq 30); do nslookup outside.test && exit 0; sleep 0.1; done; exit 1'
+        kill "$(cat "$TEST_TMP/outside.pid")" 2>/dev/null || true
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"10.250.99.99"* ]]
 }
