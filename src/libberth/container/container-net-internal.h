@@ -57,6 +57,13 @@ int container_net_setup(struct store *s, struct container *c, struct container_n
 
 /* The reverse, idempotent and best effort; updates NetworkSettings (the caller saves). */
 void container_net_teardown(struct store *s, struct container *c);
+/* Did the container publish ports (NetworkSettings.Ports)? Their rules need nftables to go. */
+bool container_net_has_ports(struct container *c);
+/*
+ * The teardown without the port rules, without nftables or netlink: the namespace (its veths go with
+ * it), the addresses and names. All of it when no port was published; the supervisor does it itself.
+ */
+void container_net_teardown_local(struct store *s, struct container *c);
 
 /*
  * The network namespace config.json joins: its SandboxKey (bridge, user networks), the init's of the

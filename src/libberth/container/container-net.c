@@ -299,30 +299,42 @@ int container_net_setup(struct store *s, struct container *c, struct container_n
         return r;
 }
 
-void container_net_teardown(struct store *s, struct container *c)
+bool container_net_has_ports(struct container *c)
+{
+        json_t *ports = json_object_get(container_net_settings(c), "Ports"), *v;
+        const char *k;
+
+        json_object_foreach (ports, k, v)
+                if (json_array_size(v) > 0)
+                        return true;
+        return false;
+}
+
+void container_net_teardown_local(struct store *s, struct container *c)
 {
         _cleanup_free_ char *netns = netns_path(s, c->id);
         const char *k;
-        json_t *ep, *ports = json_object_get(container_net_settings(c), "Ports"), *v;
-        bool published = false;
+        json_t *ep;
 
-        json_object_foreach (ports, k, v)
-                published = published || json_array_size(v) > 0;
-        if (published)
-                (void)nft_ports_remove(c->id, NULL);
         /* The namespace first: its veths then go with it, in the kernel's time, not the caller's. */
         (void)netns_remove(netns, NULL);
         json_object_foreach (net_networks(c), k, ep) {
                 _cleanup_network_ struct network *n = NULL;
-                if (json_string_length(json_object_get(ep, "EndpointID")) &&
-                    network_load(s, k, &n, NULL) == 0)
-                        (void)endpoint_detach(s, n, c->id, ep, NULL);
+                if (json_string_length(json_object_get(ep, "EndpointID")) && network_load(s, k, &n, NULL) == 0)
+                        (void)endpoint_release(s, n, c->id, NULL);
                 endpoint_clear(ep);
         }
         json_object_set_new(container_net_settings(c), "SandboxKey", json_string(""));
         json_object_set_new(container_net_settings(c), "SandboxID", json_string(""));
         json_object_set_new(container_net_settings(c), "Ports", json_object());
         legacy_fields(c);
+}
+
+void container_net_teardown(struct store *s, struct container *c)
+{
+        if (container_net_has_ports(c))
+                (void)nft_ports_remove(c->id, NULL);
+        container_net_teardown_local(s, c);
 }
 
 void container_net_fds_close(struct container_net_fds *fds)

@@ -401,11 +401,41 @@ int endpoint_attach(struct store *s, const struct network *n, const struct endpo
         return r < 0 ? berth_err_prefix(err, "attach to network %s", n->name) : 0;
 }
 
+/* The bookkeeping half of a detach, under the lock: endpoint file, address, names. No netlink. */
+static int release_locked(struct store *s, const struct network *n, const char *container_id,
+                          struct berth_error **err)
+{
+        _cleanup_free_ char *run = network_run_dir(s, n->name), *ipam = network_ipam_path(s, n->name);
+        _cleanup_free_ char *names = xasprintf("%s/names", run);
+        _cleanup_free_ char *epfile = xasprintf("%s/endpoints/%s", run, container_id);
+        int r = 0;
+
+        if (unlink(epfile) < 0 && errno != ENOENT)
+                r = berth_err(err, errno, "remove `%s`", epfile);
+        if (r >= 0)
+                r = ipam_release_owner(ipam, container_id, err);
+        if (r >= 0)
+                r = names_update(names, container_id, NULL, err);
+        return r;
+}
+
+int endpoint_release(struct store *s, const struct network *n, const char *container_id,
+                     struct berth_error **err)
+{
+        int lock = -EBADF, r;
+        NETWORK_LOCAL_ERR(err);
+
+        r = network_lock(s, &lock, err);
+        if (r >= 0)
+                r = release_locked(s, n, container_id, err);
+        network_unlock(lock);
+        return r < 0 ? berth_err_prefix(err, "detach from network %s", n->name) : 0;
+}
+
 int endpoint_detach(struct store *s, const struct network *n, const char *container_id,
                     const json_t *endpoint, struct berth_error **err)
 {
-        _cleanup_free_ char *run = network_run_dir(s, n->name), *ipam = network_ipam_path(s, n->name);
-        _cleanup_free_ char *names = xasprintf("%s/names", run), *host = NULL;
+        _cleanup_free_ char *run = network_run_dir(s, n->name), *host = NULL;
         _cleanup_free_ char *epfile = xasprintf("%s/endpoints/%s", run, container_id);
         _cleanup_free_ char *netns = netns_path(s, container_id);
         struct netlink nl = NETLINK_INIT;
@@ -414,21 +444,17 @@ int endpoint_detach(struct store *s, const struct network *n, const char *contai
 
         (void)endpoint; /* everything the container has on n is found by its id */
         r = network_lock(s, &lock, err);
-        if (r >= 0 && read_file_at(AT_FDCWD, epfile, 64, &host, NULL, NULL) >= 0) {
+        /* Without its namespace the pair is the kernel's to reap (network.h); with it, ours. */
+        if (r >= 0 && netns_exists(netns) && read_file_at(AT_FDCWD, epfile, 64, &host, NULL, NULL) >= 0) {
                 host[strcspn(host, "\n")] = '\0';
-                /* Without its namespace the pair is the kernel's to reap (network.h); with it, ours. */
-                r = netns_exists(netns) ? netlink_open(&nl, err) : 0;
+                r = netlink_open(&nl, err);
                 /* ENODEV: gone with its namespace already. */
-                if (r >= 0 && *host && nl.sock)
+                if (r >= 0 && *host)
                         r = ignore(netlink_link_delete(&nl, host, err), -ENODEV, err);
                 netlink_close(&nl);
-                if (r >= 0 && unlink(epfile) < 0 && errno != ENOENT)
-                        r = berth_err(err, errno, "remove `%s`", epfile);
         }
         if (r >= 0)
-                r = ipam_release_owner(ipam, container_id, err);
-        if (r >= 0)
-                r = names_update(names, container_id, NULL, err);
+                r = release_locked(s, n, container_id, err);
         network_unlock(lock);
         return r < 0 ? berth_err_prefix(err, "detach from network %s", n->name) : 0;
 }

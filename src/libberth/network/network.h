@@ -148,5 +148,12 @@ int endpoint_attach(struct store *s, const struct network *n, const struct endpo
 int endpoint_detach(struct store *s, const struct network *n, const char *container_id, const json_t *endpoint,
                     struct berth_error **err);
 
+/*
+ * endpoint_detach for a container whose namespace is gone: address released, names removed, no netlink
+ * (the lean supervisor calls it, which does not load libmnl). Idempotent.
+ */
+int endpoint_release(struct store *s, const struct network *n, const char *container_id,
+                     struct berth_error **err);
+
 /* The resolver's address for containers on n (its gateway), or NULL when n has none (bridge). */
 const char *network_resolver_address(const struct network *n);
