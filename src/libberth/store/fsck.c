@@ -16,6 +16,7 @@
 #include "base/fs-util.h"
 #include "base/json-util.h"
 #include "base/strv.h"
+#include "base/time-util.h"
 #include "base/xalloc.h"
 #include "store/image-import.h"
 #include "store/image-index.h"
@@ -453,7 +454,7 @@ static void rebuild_consider(struct fsck *f, const char *digest, char ***seen_co
                 if (blob_state(f, json_string_value(json_object_get(l, "digest"))))
                         return;
         *seen_configs = strv_push(*seen_configs, c);
-        added = archive_time_now();
+        added = time_now_rfc3339();
         json_array_append_new(
             image_index_entries(f->index),
             json_pack("{s:s,s:[],s:[],s:s}", "manifest", digest, "tags", "digests", "added", added));

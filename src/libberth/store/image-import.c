@@ -87,11 +87,6 @@ int archive_layer_media_type(struct store *s, const char *digest, const char **r
         return 0;
 }
 
-char *archive_time_now(void)
-{
-        return time_now_rfc3339();
-}
-
 /* ---- --change lines (Dockerfile syntax) ---- */
 
 static const char *skip_space(const char *p)
@@ -501,7 +496,7 @@ out:
 
 static json_t *import_config(const struct image_import_options *o, json_t *container_config)
 {
-        _cleanup_free_ char *now = archive_time_now(), *comment = NULL;
+        _cleanup_free_ char *now = time_now_rfc3339(), *comment = NULL;
 
         comment = o->message && *o->message ? xstrdup(o->message)
                                             : xasprintf("Imported from %s", o->source ? o->source : "-");

@@ -40,8 +40,5 @@ json_t *archive_manifest_build(const char *config_digest, uint64_t config_size,
 int archive_layer_media_type(struct store *s, const char *digest, const char **ret,
                              struct berth_error **err);
 
-/* RFC 3339 UTC with nanoseconds trimmed as Go prints them ("2024-01-02T03:04:05.123Z"). */
-char *archive_time_now(void);
-
 /* The host's architecture as Go names it (GOARCH: amd64, arm64, ...). */
 const char *archive_host_arch(void);
