@@ -18,6 +18,7 @@
 #include "base/cleanup.h"
 #include "base/xalloc.h"
 #include "tap.h"
+#include "test-util.h"
 
 static char tmp[64];  /* the test's own directory */
 static char root[96]; /* tmp/root: the "container" root */
@@ -25,20 +26,6 @@ static char outside[96];
 static int root_fd = -EBADF;
 static int created; /* a counter for unique names across both runs */
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-        char cmd[1024];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        if (system(cmd) != 0) {
-                printf("Bail out! setup command failed: %s\n", cmd);
-                exit(1);
-        }
-}
 
 /*
  * root/etc/marker            a file that exists only inside
@@ -59,7 +46,7 @@ static void setup(void)
         }
         snprintf(root, sizeof(root), "%s/root", tmp);
         snprintf(outside, sizeof(outside), "%s/outside", tmp);
-        sh("set -e; cd %s; mkdir -p root/etc root/a/b outside; echo in > root/etc/marker;"
+        sh_or_bail("set -e; cd %s; mkdir -p root/etc root/a/b outside; echo in > root/etc/marker;"
            "echo host > outside/secret; touch root/file;"
            "ln -s /etc root/abs; ln -s ../../.. root/up; ln -s ../../../../etc root/up2;"
            "ln -s ../../etc root/a/b/rel; ln -s loop2 root/loop1; ln -s loop1 root/loop2;"
@@ -190,7 +177,7 @@ DUAL(mkdir_through_symlinks_stays_inside)
 
         /* root/tmp-link -> /../../<tmp>/outside/made-N: the walk must create it under root. */
         snprintf(name, sizeof(name), "esc%d", n);
-        sh("ln -s /../../..%s/outside/made%d %s/%s", tmp, n, root, name);
+        sh_or_bail("ln -s /../../..%s/outside/made%d %s/%s", tmp, n, root, name);
         snprintf(rel, sizeof(rel), "%s/sub/dir", name);
         ASSERT_OK(chase(rel, CHASE_MKDIR, &a));
         ASSERT_TRUE(!host_exists(outside, "made0") && !host_exists(outside, "made1"));
@@ -249,6 +236,6 @@ int main(void)
         RUN(fd_reopen_works_openat2);
         RUN(fd_reopen_works_fallback);
         closep(&root_fd);
-        sh("rm -rf %s", tmp);
+        sh_or_bail("rm -rf %s", tmp);
         TAP_DONE();
 }

@@ -28,30 +28,11 @@
 #include "store/layer-store.h"
 #include "store/store.h"
 #include "tap.h"
+#include "test-util.h"
 
 static char tmp[] = "/var/tmp/test-fsck-XXXXXX";
 static int n_stores;
 
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
-{
-        _cleanup_free_ char *cmd = NULL;
-        va_list ap;
-        pid_t pid;
-        int st;
-
-        va_start(ap, fmt);
-        if (vasprintf(&cmd, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        pid = fork();
-        if (pid == 0) {
-                execl("/bin/sh", "sh", "-ec", cmd, (char *)NULL);
-                _exit(127);
-        }
-        if (pid < 0 || waitpid(pid, &st, 0) < 0)
-                return -1;
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static int import(struct store *s, const char *file, const char *ref, struct image **ret)
 {

@@ -28,25 +28,12 @@
 #include "runtime/mounts-internal.h"
 #include "runtime/rootfs.h"
 #include "tap.h"
+#include "test-util.h"
 
 static char tmp[64];     /* the test directory on the host */
 static char rootfs[128]; /* tmp/rootfs */
 static int rep = -1;     /* in a child: the report pipe */
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-        char cmd[1024];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        if (system(cmd) != 0) {
-                printf("Bail out! setup command failed: %s\n", cmd);
-                exit(1);
-        }
-}
 
 /* Child-side assertions: report the first failure and leave the scenario. */
 #define CHECK(x)                                                                                            \
@@ -114,7 +101,7 @@ static int run_child(int (*fn)(void *), void *arg, char *msg, size_t n)
 
 static void make_rootfs(void)
 {
-        sh("set -e; cd %s; rm -rf rootfs outside; mkdir -p rootfs/bin rootfs/proc rootfs/sys rootfs/dev "
+        sh_or_bail("set -e; cd %s; rm -rf rootfs outside; mkdir -p rootfs/bin rootfs/proc rootfs/sys rootfs/dev "
            "rootfs/etc/secretdir rootfs/tmp rootfs/data rootfs/ro hostdata hostro;"
            "cp /bin/busybox rootfs/bin/busybox; echo secret > rootfs/etc/secret; touch "
            "rootfs/etc/secretdir/x;"
@@ -391,7 +378,7 @@ static char core_before[4096];
 static void hostile_rootfs(void)
 {
         make_rootfs();
-        sh("set -e; cd %s/rootfs; ln -s /proc/sys/kernel/core_pattern dev/null;"
+        sh_or_bail("set -e; cd %s/rootfs; ln -s /proc/sys/kernel/core_pattern dev/null;"
            "ln -s /../../../..%s/outside esc; ln -s /../../etc etclink; ln -s ../../../../etc/passwd "
            "passwdlink",
            tmp, tmp);
@@ -569,7 +556,7 @@ static int child_sysfs_symlink(void *arg)
 TEST(hostile_symlink_into_sysfs)
 {
         make_rootfs();
-        sh("ln -s /sys/kernel %s/kernel-knob", rootfs);
+        sh_or_bail("ln -s /sys/kernel %s/kernel-knob", rootfs);
         RUN_CHILD(child_sysfs_symlink, NULL);
 }
 
@@ -748,6 +735,6 @@ int main(void)
         RUN(hostile_scenarios_with_chase_fallback);
         RUN(user_namespace_container);
         RUN(shared_rootfs_propagation);
-        sh("rm -rf %s", tmp);
+        sh_or_bail("rm -rf %s", tmp);
         TAP_DONE();
 }

@@ -29,24 +29,11 @@
 #include "store/archive.h"
 #include "store/store.h"
 #include "tap.h"
+#include "test-util.h"
 
 static char tmp[] = "/var/tmp/test-supervisor-XXXXXX";
 static struct store *store;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-        _cleanup_free_ char *cmd = NULL;
-        va_list ap;
-        int st;
-
-        va_start(ap, fmt);
-        if (vasprintf(&cmd, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        st = system(cmd);
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static double now_s(void)
 {
