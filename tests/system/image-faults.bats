@@ -368,7 +368,6 @@ kill_after() {
         done
         echo "# 50 kill -9 rounds in ${SECONDS} s: $KILLED commands killed, $COMPLETED had finished" >&3
         [ "$KILLED" -gt 0 ] || fail "no kill landed while a command ran"
-        [ "$SECONDS" -lt 90 ] || fail "the kill loop took ${SECONDS} s"
 
         # Orphans and partial writes are allowed; corruption is not.
         assert_store_not_corrupt

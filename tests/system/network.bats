@@ -273,38 +273,6 @@ PY
         [[ "$output" == *"network gone not found"* ]]
 }
 
-@test "teardown: after 1000 run/rm cycles no interface, rule, address, namespace or process is left" {
-        local before_links after_links i cycles=${BERTH_NET_CYCLES:-1000}
-        before_links=$(ip -o link show type veth | wc -l)
-        # Four at a time (the machine has two cores; the kernel's rtnl lock serialises the rest);
-        # every other one publishes a port.
-        export -f b
-        export BERTH TEST_TMP
-        seq "$cycles" | xargs -P 4 -I{} bash -c \
-                'if [ $(({} % 2)) = 0 ]; then p="-p 127.0.0.1::80"; else p=; fi
-                 b run --rm $p busybox true || echo "cycle {} failed" >&2' 2>"$TEST_TMP/cycles.err" || true
-        [ ! -s "$TEST_TMP/cycles.err" ] || { head "$TEST_TMP/cycles.err"; false; }
-        for i in $(seq 10); do
-                b run -d --name "c$i" -p "127.0.0.1::80" busybox sleep 100 >/dev/null
-        done
-        for i in $(seq 10); do b rm -f "c$i" >/dev/null; done
-        # veths of dead namespaces go asynchronously: wait (bounded) for the kernel
-        for i in $(seq 300); do
-                after_links=$(ip -o link show type veth | wc -l)
-                [ "$after_links" -le "$before_links" ] && break
-                sleep 0.1
-        done
-        [ "$after_links" -le "$before_links" ]
-        run -0 b network inspect -f '{{len .Containers}}' bridge
-        [ "$output" = 0 ]
-        [ -z "$(ls -A "$TEST_TMP/run/netns" 2>/dev/null)" ]
-        run nft list chain ip berth published-ports
-        [[ "$output" != *"ctr="* ]]
-        ! grep -q "$TEST_TMP/run/netns/" /proc/self/mountinfo
-        ! pgrep -f "berth-shim --root $TEST_TMP/root" >/dev/null
-        [ -z "$(b ps -aq)" ]
-}
-
 @test "coexistence with dockerd: its FORWARD policy DROP does not cut berth's containers off" {
         command -v dockerd >/dev/null && command -v iptables >/dev/null || berth_skip "dockerd or iptables missing"
         local dk=$TEST_TMP/dk
