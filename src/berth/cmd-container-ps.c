@@ -465,8 +465,11 @@ int cmd_container_ps(struct cli_context *ctx, struct cli_args *args)
                 return cli_fail(ctx, err);
         for (size_t i = 0; i < n && (last <= 0 || (long long)shown < last); i++) {
                 enum container_status st;
-                (void)ctr_fix_stale(s, list[i]);
+                /* One look at the supervisor decides both the repair and what is shown: with two, one
+                 * that died in between was shown Exited with its orphan left running. */
                 st = ctr_status(s, list[i]);
+                if (st != container_status(list[i]) && ctr_fix_stale(s, list[i]))
+                        st = ctr_status(s, list[i]);
                 if (!all && st != CONTAINER_RUNNING && st != CONTAINER_PAUSED && st != CONTAINER_RESTARTING)
                         continue;
                 if (!filters_match(s, list, n, list[i], filters))

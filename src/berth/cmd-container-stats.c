@@ -118,8 +118,9 @@ static void stats_sample(struct store *s, struct stats_entry *e, size_t n)
                 e[i].prev = e[i].cur;
                 e[i].have_prev = e[i].have_cur;
                 e[i].have_cur = false;
-                (void)ctr_fix_stale(s, e[i].c);
-                if (ctr_status(s, e[i].c) != CONTAINER_RUNNING)
+                if (ctr_status(s, e[i].c) != container_status(e[i].c))
+                        (void)ctr_fix_stale(s, e[i].c); /* one look decides repair and display (ps) */
+                if (container_status(e[i].c) != CONTAINER_RUNNING)
                         continue;
                 e[i].have_cur = container_stats_read(init_pid(e[i].c), &e[i].cur, NULL) == 0;
         }

@@ -34,7 +34,7 @@ b() {
         timeout 60 "$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" "$@"
 }
 
-@test "1000 run/rm cycles on the bridge no interface, rule, address, namespace or process is left" {
+@test "1000 run/rm cycles on the bridge leave no interface, rule, address, namespace or process is left" {
         local before_links after_links i cycles=${BERTH_NET_CYCLES:-1000}
         before_links=$(ip -o link show type veth | wc -l)
         # Four at a time (the machine has two cores; the kernel's rtnl lock serialises the rest);
