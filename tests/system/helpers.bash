@@ -320,7 +320,11 @@ berth_setup() {
         BUNDLE=$TEST_TMP/bundle
         : >"$TEST_TMP/cids"
         CID=$(new_cid)
-        export TEST_TMP TEST_STATE BUNDLE CID
+        # The resolvers of user networks forward what they do not know to these: loopback only, so
+        # that no test's query ever leaves the host (nothing listens there: such a lookup fails fast).
+        echo "nameserver 127.0.0.1" >"$TEST_TMP/upstream.conf"
+        BERTH_DNS_RESOLV_CONF=$TEST_TMP/upstream.conf
+        export TEST_TMP TEST_STATE BUNDLE CID BERTH_DNS_RESOLV_CONF
 }
 
 berth_teardown() {

@@ -24,11 +24,7 @@ www_page() {
 }
 
 setup() {
-        berth_setup
-        # The resolvers of user networks forward what they do not know to these: loopback only, so that
-        # no test query leaves the host (nothing listens there: a lookup beyond the network fails fast).
-        echo "nameserver 127.0.0.1" >"$TEST_TMP/upstream.conf"
-        export BERTH_DNS_RESOLV_CONF=$TEST_TMP/upstream.conf
+        berth_setup # BERTH_DNS_RESOLV_CONF: a loopback upstream for the networks' resolvers
         [ -x "$BERTH" ] || berth_skip "berth not built at $BERTH"
         [ -s "$BATS_FILE_TMPDIR/busybox.tar" ] || berth_skip "no /bin/busybox (busybox-static)"
         command -v nft >/dev/null || berth_skip "nft not installed"
@@ -233,13 +229,14 @@ PY
         run -0 b run --rm --network inner busybox sh -c \
                 'for i in $(seq 50); do wget -qO- http://iweb/ && exit 0; sleep 0.1; done; exit 1'
         [[ "$output" == *served-page* ]]
-        # busybox wget -T segfaults: the time limit is timeout's
-        run b run --rm --network inner busybox timeout 3 wget -qO- "http://$ip/"
+        # busybox wget -T segfaults: the time limit is timeout's, whose kill needs a PID 1 that is not
+        # wget itself (PID 1 ignores SIGTERM): --init
+        run b run --rm --init --network inner busybox timeout 3 wget -qO- "http://$ip/"
         [ "$status" -ne 0 ] && [ "$status" -ne 139 ]
         [[ "$output" != *served-page* ]]
         # while a container of a non-internal network gets through to the same address
         b network create --subnet 10.250.12.0/24 outer >/dev/null
-        run -0 b run --rm --network outer busybox timeout 5 wget -qO- "http://$ip/"
+        run -0 b run --rm --init --network outer busybox timeout 5 wget -qO- "http://$ip/"
         [[ "$output" == *served-page* ]]
         run -0 b run --rm --network inner busybox ip route
         [[ "$output" != *default* ]] || [[ "$output" == *"default via 10.250.9.1"* ]]

@@ -540,17 +540,18 @@ TEST(test_remove)
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_network_ struct network *n = NULL, *gone = NULL;
         _cleanup_free_ char *rules = NULL, *ipam = xasprintf("%s/run/networks/net1/ipam.json", tmp);
-        _cleanup_free_ char *run = xasprintf("%s/run/networks/net1", tmp);
+        _cleanup_free_ char *run = xasprintf("%s/run/networks/net1", tmp), *owner = NULL;
 
         ASSERT_OK(network_load(st, "net1", &n, &err));
+        owner = xasprintf("net=%s ", n->bridge); /* rules belong to the bridge (host-wide), not the name */
         ASSERT_OK(nft_list(&rules, &err));
-        ASSERT_TRUE(strstr(rules, "net=net1 ") != NULL);
+        ASSERT_TRUE(strstr(rules, owner) != NULL);
         free(rules);
         rules = NULL;
         ASSERT_OK(network_remove(st, n, &err));
         ASSERT_TRUE(!link_exists(n->bridge));
         ASSERT_OK(nft_list(&rules, &err));
-        ASSERT_TRUE(strstr(rules, "net=net1 ") == NULL);
+        ASSERT_TRUE(strstr(rules, owner) == NULL);
         ASSERT_TRUE(access(ipam, F_OK) < 0 && access(run, F_OK) < 0);
         ASSERT_EQ(network_load(st, "net1", &gone, &err), -ENOENT);
         berth_error_freep(&err);

@@ -92,8 +92,10 @@ static int bridge_ensure(struct store *s, struct netlink *nl, const struct netwo
 {
         _cleanup_free_ char *run = network_run_dir(s, n->name), *marker = xasprintf("%s/bridge", run);
         _cleanup_free_ char *sysctl = xasprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", n->bridge);
+        /* Rules are owned by the bridge, not the network's name: names are per store, bridges per host
+         * (two stores' networks named "inner" removed each other's rules). */
         struct nft_network nft = {
-            .name = n->name, .bridge = n->bridge, .subnet = n->subnet, .internal = n->internal};
+            .name = n->bridge, .bridge = n->bridge, .subnet = n->subnet, .internal = n->internal};
         struct ipam_subnet sn;
         uint32_t gw;
         char idx[16];

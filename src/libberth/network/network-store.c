@@ -523,7 +523,7 @@ static int remove_kernel(const struct network *n, struct berth_error **err)
                 }
         }
         netlink_close(&nl);
-        return r < 0 ? r : nft_network_remove(n->name, err);
+        return r < 0 ? r : nft_network_remove(n->bridge, err); /* owned by the bridge: endpoint.c */
 }
 
 int network_remove(struct store *s, struct network *n, struct berth_error **err)
