@@ -299,7 +299,7 @@ static void parse_args(int argc, char **argv, struct shim *sh, const char **root
                 default: usage();
                 }
         }
-        if (!*root || !*runroot || !sh->id || sh->keep_fds < 0 || sh->keep_fds > 64)
+        if (!*root || !*runroot || !sh->id || sh->keep_fds < 0 || sh->keep_fds > 4096)
                 usage();
         /* Held here for the container's life, never handed on: not to the runtime, not to the container. */
         for (int fd = 4; fd < 4 + sh->keep_fds; fd++)

@@ -329,3 +329,15 @@ PY
         [ "$status" -eq 0 ]
         [[ "$output" == *"10.250.99.99"* ]]
 }
+
+@test "-p with a range of 100 ports: each one published and held, all released by rm" {
+        local base
+        base=$(python3 -c 'import random; print(random.randrange(20000, 29000, 100))')
+        b run -d --name range -p "127.0.0.1:$base-$((base + 99)):8000-8099" busybox sleep 100 >/dev/null
+        run -0 b port range
+        [ "${#lines[@]}" -eq 100 ]
+        [[ "$output" == *"8099/tcp -> 127.0.0.1:$((base + 99))"* ]]
+        run -125 b run --rm -p "127.0.0.1:$((base + 50)):80" busybox true
+        b rm -f range >/dev/null
+        b run --rm -p "127.0.0.1:$((base + 50)):80" busybox true
+}

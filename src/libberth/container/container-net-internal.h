@@ -10,6 +10,9 @@
 #include "container/container.h"
 #include "store/store.h"
 
+/* Each published port costs a held socket (an fd) in the supervisor: a bound on them. */
+#define CONTAINER_PORTS_MAX 512
+
 /* The sockets holding the published host ports: the supervisor keeps them open while the container lives. */
 struct container_net_fds {
         int *fds;

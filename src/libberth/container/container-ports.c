@@ -105,6 +105,9 @@ int container_ports_publish(struct container *c, const char *container_ip, struc
         int r;
 
         r = ports_wanted(c, &list, err);
+        if (r >= 0 && list.n > CONTAINER_PORTS_MAX)
+                r = berth_err_msg(err, E2BIG, "%zu published ports: at most %d per container", list.n,
+                                  CONTAINER_PORTS_MAX);
         rules = xcalloc(list.n ? list.n : 1, sizeof(*rules));
         for (size_t i = 0; r >= 0 && i < list.n; i++) {
                 const struct port_mapping *m = &list.items[i];

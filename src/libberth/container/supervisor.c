@@ -268,17 +268,17 @@ static void wait_shim_exit(struct store *s, const struct container *c)
  */
 static int shim_fds_place(const struct container_net_fds *keep, int ready_w)
 {
-        int high = 4 + (int)keep->n, tmp[65], null;
+        int high = 4 + (int)keep->n, *tmp, null, ready;
 
-        if (keep->n > 64)
-                return -1;
+        /* malloc after fork: the berth CLI is single-threaded. */
+        tmp = malloc((keep->n + 1) * sizeof(*tmp));
         null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (null < 0 || (tmp[64] = fcntl(ready_w, F_DUPFD_CLOEXEC, high)) < 0)
+        if (!tmp || null < 0 || (ready = fcntl(ready_w, F_DUPFD_CLOEXEC, high)) < 0)
                 return -1;
         for (size_t i = 0; i < keep->n; i++)
                 if ((tmp[i] = fcntl(keep->fds[i], F_DUPFD_CLOEXEC, high)) < 0)
                         return -1;
-        if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(tmp[64], 3) < 0)
+        if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(ready, 3) < 0)
                 return -1;
         for (size_t i = 0; i < keep->n; i++)
                 if (dup2(tmp[i], 4 + (int)i) < 0)
@@ -286,10 +286,10 @@ static int shim_fds_place(const struct container_net_fds *keep, int ready_w)
         return mark_fds_cloexec_from(high);
 }
 
-/* fork, setsid, fork: the shim is nobody's child but init's (or a subreaper's), in its own session. */
 /*
- * The held port sockets go to the shim as fds 4..4+n-1 (--keep-fds n); --berth tells it which berth to run
- * for `container cleanup` when the container stops for good.
+ * fork, setsid, fork: the shim is nobody's child but init's (or a subreaper's), in its own session. The held
+ * port sockets go to it as fds 4..4+n-1 (--keep-fds n); --berth tells it which berth to run for `container
+ * cleanup` when the container stops for good.
  */
 static int spawn_shim(struct store *s, const struct container *c, bool attach,
                       const struct container_net_fds *keep, int *ret_ready, struct berth_error **err)
@@ -304,7 +304,6 @@ static int spawn_shim(struct store *s, const struct container *c, bool attach,
         pid_t pid;
 
         snprintf(nkeep, sizeof(nkeep), "%zu", keep->n);
-
         if (!shim)
                 return berth_err_msg(err, ENOENT, "berth-shim not found next to %s (set BERTH_SHIM)",
                                      "the berth binary");
