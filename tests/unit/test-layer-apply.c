@@ -318,6 +318,18 @@ TEST(test_apply_rich)
         ASSERT_EQ(getxattr(v, "security.capability", NULL, 0), 20);
 }
 
+/*
+ * Parents the tar does not list (abs, bin, dev...) are made at extraction with the time of the moment: three
+ * extractions may straddle a second. Every time the fixture sets is before 2020: later ones read "now".
+ */
+static void mask_extraction_times(char *desc)
+{
+        for (char *p = desc; (p = strstr(p, "mtime=")); p += 6)
+                if (strtoll(p + 6, NULL, 10) >= 1577836800)
+                        for (char *q = p + 6; *q >= '0' && *q <= '9'; q++)
+                                *q = 'N';
+}
+
 TEST(test_compressions_same_diff_id)
 {
         _cleanup_close_ int plain = make_layer(F_NONE, rich, ARRAY_SIZE(rich));
@@ -338,6 +350,9 @@ TEST(test_compressions_same_diff_id)
         t1 = describe_dir("plain");
         t2 = describe_dir("gz");
         t3 = describe_dir("zst");
+        mask_extraction_times(t1);
+        mask_extraction_times(t2);
+        mask_extraction_times(t3);
         ASSERT_STREQ(t2, t1);
         ASSERT_STREQ(t3, t1);
 }
