@@ -249,7 +249,8 @@ static int attach_one(struct store *s, struct container *c, const char *name, un
             /* --mac-address: Config.MacAddress, for the first network (Docker's older place for it). */
             .mac = idx == 0 && json_string_length(mac) ? json_string_value(mac) : NULL,
             .aliases = (const char *const *)aliases,
-            .default_route = idx == 0,
+            /* An internal network gives no default route, as Docker's: nothing out is even tried. */
+            .default_route = idx == 0 && !n->internal,
         };
         r = endpoint_attach(s, n, &req, &ep, err);
         if (r < 0)
