@@ -14,7 +14,7 @@ BUILD_PKGS="meson ninja-build pkg-config gcc clang libc6-dev libjansson-dev libs
         libclang-rt-14-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libcurl4-openssl-dev
         libmnl-dev libnftables-dev python3"
 TEST_PKGS="bats busybox-static jq util-linux iproute2 procps debootstrap hyperfine coreutils xz-utils zstd
-        bzip2 python3"
+        bzip2 python3 nftables iptables curl"
 PEER_PKGS="crun runc podman docker.io skopeo umoci"
 
 missing() {
