@@ -207,7 +207,8 @@ PY
         [[ "$output" == *served-page* ]]
         run -0 b inspect -f '{{.NetworkSettings.Networks.appnet.IPAddress}}' web
         [[ "$output" == 10.250.7.* ]]
-        run -0 b exec web cat /etc/resolv.conf
+        # what the container's /etc/resolv.conf is bind-mounted from
+        run -0 cat "$(b inspect -f '{{.ResolvConfPath}}' web)"
         [[ "$output" == *"nameserver 10.250.7.1"* ]]
 }
 
