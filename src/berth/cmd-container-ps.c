@@ -470,7 +470,7 @@ int cmd_container_ps(struct cli_context *ctx, struct cli_args *args)
                 st = ctr_status(s, list[i]);
                 if (st != container_status(list[i]) && ctr_fix_stale(s, list[i]))
                         st = ctr_status(s, list[i]);
-                if (!all && st != CONTAINER_RUNNING && st != CONTAINER_PAUSED && st != CONTAINER_RESTARTING)
+                if (!all && !container_status_is_live(st))
                         continue;
                 if (!filters_match(s, list, n, list[i], filters))
                         continue;

@@ -42,7 +42,7 @@ enum container_status ctr_status(struct store *s, const struct container *c)
 {
         enum container_status st = container_status(c);
 
-        if ((st == CONTAINER_RUNNING || st == CONTAINER_PAUSED || st == CONTAINER_RESTARTING) &&
+        if (container_status_is_live(st) &&
             !container_supervisor_alive(s, c))
                 return CONTAINER_EXITED;
         return st;
@@ -275,7 +275,7 @@ static int do_stop(struct store *s, struct container *c, struct cli_args *args, 
 {
         enum container_status st = ctr_status(s, c);
 
-        if (st != CONTAINER_RUNNING && st != CONTAINER_PAUSED && st != CONTAINER_RESTARTING)
+        if (!container_status_is_live(st))
                 return 0;
         return container_stop(s, c, stop_timeout(args), err);
 }
@@ -329,7 +329,7 @@ static int remove_container(struct store *s, struct container *c, bool force, bo
         enum container_status st = ctr_status(s, c);
         int fd = -1, r, code;
 
-        if (st == CONTAINER_RUNNING || st == CONTAINER_PAUSED || st == CONTAINER_RESTARTING) {
+        if (container_status_is_live(st)) {
                 if (!force)
                         return berth_err_msg(err, EBUSY,
                                              "cannot remove container \"/%s\": container is %s: stop the "
@@ -380,7 +380,7 @@ static int cmd_container_prune(struct cli_context *ctx, struct cli_args *args)
                 return cli_fail(ctx, err);
         for (size_t i = 0; i < n; i++) {
                 enum container_status st = ctr_status(s, list[i]);
-                if (st == CONTAINER_RUNNING || st == CONTAINER_PAUSED || st == CONTAINER_RESTARTING)
+                if (container_status_is_live(st))
                         continue;
                 if (remove_container(s, list[i], false, false, NULL) < 0)
                         continue;

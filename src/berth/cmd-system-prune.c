@@ -62,13 +62,13 @@ static int prune_containers(struct store *s, char ***ids, struct berth_error **e
         for (size_t i = 0; i < n; i++) {
                 enum container_status st = ctr_status(s, list[i]);
                 int fd = -1;
-                if (st == CONTAINER_RUNNING || st == CONTAINER_PAUSED || st == CONTAINER_RESTARTING)
+                if (container_status_is_live(st))
                         continue;
                 /* One that starts or goes meanwhile is skipped, as docker's prune skips it. */
                 if (container_lock(s, list[i]->id, &fd, NULL) < 0)
                         continue;
                 st = container_reload(s, list[i], NULL) >= 0 ? ctr_status(s, list[i]) : CONTAINER_RUNNING;
-                if (st != CONTAINER_RUNNING && st != CONTAINER_PAUSED && st != CONTAINER_RESTARTING &&
+                if (!container_status_is_live(st) &&
                     container_delete(s, list[i], NULL) >= 0)
                         *ids = strv_push(*ids, list[i]->id);
                 container_unlock(fd);

@@ -362,13 +362,6 @@ const char *container_net_dns_server(const struct container *c)
 
 /* ---- connect, disconnect ---- */
 
-static bool is_running(const struct container *c)
-{
-        enum container_status st = container_status(c);
-
-        return st == CONTAINER_RUNNING || st == CONTAINER_PAUSED || st == CONTAINER_RESTARTING;
-}
-
 static int connect_locked(struct store *s, struct container *c, const struct network *n, const char *ip,
                           const char *const *aliases, struct berth_error **err)
 {
@@ -393,7 +386,7 @@ static int connect_locked(struct store *s, struct container *c, const struct net
                         "DriverOpts", "GwPriority", 0);
         endpoint_clear(cfg);
         json_object_set_new(nets, n->name, cfg);
-        if (is_running(c) && netns && *netns) {
+        if (container_status_is_live(container_status(c)) && netns && *netns) {
                 /* The first free ethN: a name taken in the namespace fails with EEXIST, try the next. */
                 unsigned idx = (unsigned)json_object_size(nets) - 1;
                 for (unsigned tries = 0; tries < 16; tries++, idx++) {

@@ -323,12 +323,10 @@ static bool names_volumes(json_t *host_config)
                json_array_size(json_object_get(host_config, "Mounts")) > 0;
 }
 
-int container_create(struct store *s, json_t *config, json_t *host_config, const char *name,
-                     struct container **ret, struct berth_error **err)
+/* What needs neither the store nor the image: Docker checks these first. */
+static int check_request(json_t *config, const char *name, struct berth_error **err)
 {
-        _cleanup_image_ struct image *img = NULL;
         const char *image = json_string_value(json_object_get(config, "Image"));
-        int r;
 
         if (!image || !*image)
                 return berth_err_msg(err, EINVAL, "No image specified");
@@ -336,6 +334,19 @@ int container_create(struct store *s, json_t *config, json_t *host_config, const
                 return berth_err_msg(err, EINVAL,
                                      "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                      name);
+        return 0;
+}
+
+int container_create(struct store *s, json_t *config, json_t *host_config, const char *name,
+                     struct container **ret, struct berth_error **err)
+{
+        _cleanup_image_ struct image *img = NULL;
+        const char *image = json_string_value(json_object_get(config, "Image"));
+        int r;
+
+        r = check_request(config, name, err);
+        if (r < 0)
+                return r;
         r = image_lookup(s, image, &img, err);
         if (r < 0)
                 return r;
@@ -349,15 +360,11 @@ int container_create_with_image(struct store *s, const struct image *img, json_t
         _cleanup_close_ int dir = -EBADF;
         char id[CONTAINER_ID_LEN + 1];
         struct container *c;
-        const char *image = json_string_value(json_object_get(config, "Image"));
         int r;
 
-        if (!image || !*image)
-                return berth_err_msg(err, EINVAL, "No image specified");
-        if (name && !container_name_valid(name[0] == '/' ? name + 1 : name))
-                return berth_err_msg(err, EINVAL,
-                                     "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-                                     name);
+        r = check_request(config, name, err);
+        if (r < 0)
+                return r;
         r = container_net_check_request(s, host_config, err);
         if (r < 0)
                 return r;
@@ -469,6 +476,11 @@ static const char *const status_names[] = {
 const char *container_status_name(enum container_status st)
 {
         return status_names[st];
+}
+
+bool container_status_is_live(enum container_status st)
+{
+        return st == CONTAINER_RUNNING || st == CONTAINER_PAUSED || st == CONTAINER_RESTARTING;
 }
 
 enum container_status container_status(const struct container *c)

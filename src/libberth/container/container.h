@@ -80,6 +80,8 @@ char *container_run_dir(struct store *s, const char *id);
 /* State helpers over record.State. */
 enum container_status container_status(const struct container *c);
 const char *container_status_name(enum container_status st);
+/* Running, paused or restarting: a supervisor owns it (what rm without -f, prune and stale repair test). */
+bool container_status_is_live(enum container_status st);
 /* Sets State for a status change; exit_code used for EXITED, pid for RUNNING. */
 void container_set_state(struct container *c, enum container_status st, pid_t pid, int exit_code,
                          const char *error);

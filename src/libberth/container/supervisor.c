@@ -218,16 +218,11 @@ void container_runtime_leftovers_cleanup(struct store *s, struct container *c)
         runtime_cleanup(s, c);
 }
 
-static bool status_is_live(enum container_status st)
-{
-        return st == CONTAINER_RUNNING || st == CONTAINER_PAUSED || st == CONTAINER_RESTARTING;
-}
-
 static void fix_stale_locked(struct store *s, struct container *c)
 {
         _cleanup_free_ char *run = container_run_dir(s, c->id);
 
-        if (!status_is_live(container_status(c)) || container_supervisor_alive(s, c))
+        if (!container_status_is_live(container_status(c)) || container_supervisor_alive(s, c))
                 return;
         runtime_cleanup(s, c);
         container_net_teardown(s, c);
@@ -240,7 +235,7 @@ void container_fix_stale_state(struct store *s, struct container *c)
 {
         int lock = -1;
 
-        if (!status_is_live(container_status(c)) || container_supervisor_alive(s, c))
+        if (!container_status_is_live(container_status(c)) || container_supervisor_alive(s, c))
                 return;
         if (container_lock(s, c->id, &lock, NULL) < 0)
                 return;
@@ -436,7 +431,7 @@ int container_start(struct store *s, struct container *c, const struct container
         r = container_reload(s, c, err);
         if (r < 0)
                 goto out;
-        if (container_supervisor_alive(s, c) && !status_is_live(container_status(c)))
+        if (container_supervisor_alive(s, c) && !container_status_is_live(container_status(c)))
                 wait_shim_exit(s, c); /* `restart`: the old shim answered the stop and is on its way out */
         if (container_supervisor_alive(s, c)) {
                 r = container_status(c) == CONTAINER_PAUSED
