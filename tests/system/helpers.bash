@@ -377,3 +377,34 @@ berth_busybox_tar() {
         [ -z "${1:-}" ] || "$1" "$r"
         tar -C "$r" -cf "$BATS_FILE_TMPDIR/busybox.tar" .
 }
+
+# --- the berth CLI on a store of this test's own ------------------------------
+
+BERTH=${BERTH:-$BERTH_BUILD/src/berth/berth}
+
+# b ARGS...: berth on this test's store ($TEST_TMP/root, $TEST_TMP/run), 60 s at most.
+b() {
+        timeout 60 "$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" "$@"
+}
+
+# berth_store_setup: berth_setup, then busybox:latest (CMD sh) imported from the tar
+# setup_file made with berth_busybox_tar; skips without berth or busybox-static.
+berth_store_setup() {
+        berth_setup
+        [ -x "$BERTH" ] || berth_skip "berth not built at $BERTH"
+        [ -s "$BATS_FILE_TMPDIR/busybox.tar" ] || berth_skip "no /bin/busybox (busybox-static)"
+        b import -c 'CMD ["sh"]' "$BATS_FILE_TMPDIR/busybox.tar" busybox:latest >/dev/null
+}
+
+# berth_store_teardown: every container of the store removed, then its own networks, then
+# berth_teardown (the bridges and rules are the host's: nothing of a test may stay).
+berth_store_teardown() {
+        local id
+        if [ -n "${TEST_TMP:-}" ] && [ -x "$BERTH" ]; then
+                for id in $(b ps -aq --no-trunc 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done
+                for id in $(b network ls -q --no-trunc --filter type=custom 2>/dev/null); do
+                        b network rm "$id" >/dev/null 2>&1 || true
+                done
+        fi
+        berth_teardown
+}

@@ -12,8 +12,6 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-BERTH=${BERTH:-$BERTH_BUILD/src/berth/berth}
-
 setup_file() {
         berth_busybox_tar
 }
@@ -41,10 +39,6 @@ teardown() {
                 fi
         done <"$TEST_TMP/netids"
         berth_teardown
-}
-
-b() {
-        timeout 60 "$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" "$@"
 }
 
 # mknet NAME ARGS...: create, remembering the id for teardown.

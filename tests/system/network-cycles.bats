@@ -10,28 +10,17 @@ load helpers
 BATS_TEST_TIMEOUT=900
 bats_require_minimum_version 1.5.0
 
-BERTH=${BERTH:-$BERTH_BUILD/src/berth/berth}
-
 setup_file() {
         berth_busybox_tar
 }
 
 setup() {
-        berth_setup
-        [ -x "$BERTH" ] || berth_skip "berth not built at $BERTH"
-        [ -s "$BATS_FILE_TMPDIR/busybox.tar" ] || berth_skip "no /bin/busybox (busybox-static)"
+        berth_store_setup
         command -v nft >/dev/null || berth_skip "nft not installed"
-        b import -c 'CMD ["sh"]' "$BATS_FILE_TMPDIR/busybox.tar" busybox:latest >/dev/null
 }
 
 teardown() {
-        local id
-        for id in $(b ps -aq --no-trunc 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done
-        berth_teardown
-}
-
-b() {
-        timeout 60 "$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" "$@"
+        berth_store_teardown
 }
 
 @test "1000 run/rm cycles on the bridge leave no interface, rule, address, namespace or process is left" {

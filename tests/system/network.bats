@@ -10,8 +10,6 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-BERTH=${BERTH:-$BERTH_BUILD/src/berth/berth}
-
 setup_file() {
         berth_busybox_tar www_page
 }
@@ -24,17 +22,13 @@ www_page() {
 }
 
 setup() {
-        berth_setup # BERTH_DNS_RESOLV_CONF: a loopback upstream for the networks' resolvers
-        [ -x "$BERTH" ] || berth_skip "berth not built at $BERTH"
-        [ -s "$BATS_FILE_TMPDIR/busybox.tar" ] || berth_skip "no /bin/busybox (busybox-static)"
+        berth_store_setup # berth_setup gives the networks' resolvers a loopback upstream
         command -v nft >/dev/null || berth_skip "nft not installed"
-        b import -c 'CMD ["sh"]' "$BATS_FILE_TMPDIR/busybox.tar" busybox:latest >/dev/null
         b import -c 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]' -c 'EXPOSE 80' -c 'EXPOSE 81/udp' \
                 "$BATS_FILE_TMPDIR/busybox.tar" web:latest >/dev/null
 }
 
 teardown() {
-        local id n
         [ ! -f "$TEST_TMP/outside.pid" ] || kill "$(cat "$TEST_TMP/outside.pid")" 2>/dev/null || true
         if [ -f "$TEST_TMP/forward-policy-changed" ]; then
                 iptables -P FORWARD ACCEPT || true
@@ -43,13 +37,7 @@ teardown() {
                 kill "$(cat "$TEST_TMP/dk/dockerd.pid")" 2>/dev/null || true
                 for _ in $(seq 100); do kill -0 "$(cat "$TEST_TMP/dk/dockerd.pid")" 2>/dev/null || break; sleep 0.1; done
         fi
-        for id in $(b ps -aq --no-trunc 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done
-        for n in $(b network ls -q --filter type=custom 2>/dev/null); do b network rm "$n" >/dev/null 2>&1 || true; done
-        berth_teardown
-}
-
-b() {
-        timeout 60 "$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" "$@"
+        berth_store_teardown
 }
 
 # free_port: a tcp port nobody listens on (the kernel's pick, released at once).

@@ -8,8 +8,6 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-BERTH=${BERTH:-$BERTH_BUILD/src/berth/berth}
-
 setup_file() {
         local r=$BATS_FILE_TMPDIR/bbroot
         [ -x /bin/busybox ] || return 0
@@ -23,21 +21,12 @@ setup_file() {
 }
 
 setup() {
-        berth_setup
-        [ -x "$BERTH" ] || berth_skip "berth not built at $BERTH"
-        [ -s "$BATS_FILE_TMPDIR/busybox.tar" ] || berth_skip "no /bin/busybox (busybox-static)"
-        b import -c 'CMD ["sh"]' "$BATS_FILE_TMPDIR/busybox.tar" busybox:latest >/dev/null
+        berth_store_setup
         b import -c 'CMD ["sh"]' -c 'VOLUME /data' "$BATS_FILE_TMPDIR/busybox.tar" withvol:latest >/dev/null
 }
 
 teardown() {
-        local id
-        for id in $(b ps -aq --no-trunc 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done
-        berth_teardown
-}
-
-b() {
-        timeout 60 "$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" "$@"
+        berth_store_teardown
 }
 
 n_volumes() {
