@@ -24,6 +24,7 @@
 
 #include "base/cleanup.h"
 #include "base/companion.h"
+#include "base/spawn.h"
 #include "base/fs-util.h"
 #include "base/json-util.h"
 #include "base/syscalls.h"
@@ -258,33 +259,9 @@ static void wait_shim_exit(struct store *s, const struct container *c)
 }
 
 /*
- * In the child, before exec: /dev/null on 0-2, the ready pipe on 3, keep->fds[i] on 4+i, all inherited.
- * Everything is first moved above 4+n (close-on-exec), so that no source is overwritten before it moved.
- */
-static int shim_fds_place(const struct container_net_fds *keep, int ready_w)
-{
-        int high = 4 + (int)keep->n, *tmp, null, ready;
-
-        /* malloc after fork: the berth CLI is single-threaded. */
-        tmp = malloc((keep->n + 1) * sizeof(*tmp));
-        null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (!tmp || null < 0 || (ready = fcntl(ready_w, F_DUPFD_CLOEXEC, high)) < 0)
-                return -1;
-        for (size_t i = 0; i < keep->n; i++)
-                if ((tmp[i] = fcntl(keep->fds[i], F_DUPFD_CLOEXEC, high)) < 0)
-                        return -1;
-        if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(ready, 3) < 0)
-                return -1;
-        for (size_t i = 0; i < keep->n; i++)
-                if (dup2(tmp[i], 4 + (int)i) < 0)
-                        return -1;
-        return mark_fds_cloexec_from(high);
-}
-
-/*
- * fork, setsid, fork: the shim is nobody's child but init's (or a subreaper's), in its own session. The held
- * port sockets go to it as fds 4..4+n-1 (--keep-fds n); --berth tells it which berth to run for `container
- * cleanup` when the container stops for good.
+ * The shim starts detached (spawn_detached: nobody's child, its own session). The held port sockets go to it
+ * as fds 4..4+n-1 (--keep-fds n); --berth tells it which berth to run for `container cleanup` when the
+ * container stops for good.
  */
 static int spawn_shim(struct store *s, const struct container *c, bool attach,
                       const struct container_net_fds *keep, int *ret_ready, struct berth_error **err)
@@ -295,41 +272,12 @@ static int spawn_shim(struct store *s, const struct container *c, bool attach,
         const char *argv[] = { shim,   "--root",      s->root, "--runroot", s->runroot, "--id", c->id,
                                "--ready-fd", "3", "--keep-fds", nkeep, "--berth", self ?: "berth",
                                attach ? "--attach" : NULL, NULL };
-        int pfd[2], status;
-        pid_t pid;
 
         snprintf(nkeep, sizeof(nkeep), "%zu", keep->n);
         if (!shim)
                 return berth_err_msg(err, ENOENT, "berth-shim not found next to %s (set BERTH_SHIM)",
                                      "the berth binary");
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return berth_err(err, errno, "pipe");
-        pid = fork();
-        if (pid < 0) {
-                close(pfd[0]);
-                close(pfd[1]);
-                return berth_err(err, errno, "fork");
-        }
-        if (pid == 0) {
-                sigset_t none;
-                (void)setsid();
-                if (fork() != 0)
-                        _exit(0);
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                for (int sig = 1; sig < NSIG; sig++)
-                        (void)signal(sig, SIG_DFL);
-                if (shim_fds_place(keep, pfd[1]) < 0)
-                        _exit(127);
-                execv(shim, (char *const *)argv);
-                dprintf(3, "E%d exec `%s`: %s\n", errno, shim, strerror(errno));
-                _exit(127);
-        }
-        close(pfd[1]);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        *ret_ready = pfd[0];
-        return 0;
+        return spawn_detached(argv, keep->fds, keep->n, false, ret_ready, err);
 }
 
 /*

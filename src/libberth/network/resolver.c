@@ -21,6 +21,7 @@
 
 #include "base/cleanup.h"
 #include "base/companion.h"
+#include "base/spawn.h"
 #include "base/fs-util.h"
 #include "base/syscalls.h"
 #include "base/xalloc.h"
@@ -89,50 +90,6 @@ static int resolver_running(struct store *s, const char *network_name, bool crea
         return 1;
 }
 
-/* fork, setsid, fork: the resolver is nobody's child, in its own session, stdio on /dev/null. */
-static int spawn_dns(const char *const argv[], int *ret_ready, struct berth_error **err)
-{
-        int pfd[2], status;
-        pid_t pid;
-
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return berth_err(err, errno, "pipe");
-        pid = fork();
-        if (pid < 0) {
-                close(pfd[0]);
-                close(pfd[1]);
-                return berth_err(err, errno, "fork");
-        }
-        if (pid == 0) {
-                sigset_t none;
-                int null;
-
-                (void)setsid();
-                if (fork() != 0)
-                        _exit(0);
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                for (int sig = 1; sig < NSIG; sig++)
-                        (void)signal(sig, SIG_DFL);
-                null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
-                    dup2(pfd[1], 3) < 0)
-                        _exit(127);
-                (void)mark_fds_cloexec_from(4);
-                /* Pin no directory (a mount the caller stood in); its paths are absolute. */
-                if (argv[4][0] == '/' && argv[6][0] == '/')
-                        (void)!chdir("/");
-                execv(argv[0], (char *const *)argv);
-                dprintf(3, "E%d exec `%s`: %s\n", errno, argv[0], strerror(errno));
-                _exit(127);
-        }
-        close(pfd[1]);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        *ret_ready = pfd[0];
-        return 0;
-}
-
 /* The resolver's one line: "OK" once it listens, or "E<errno> <message>" before it exits. */
 static int ready_line(int fd, char *buf, size_t size)
 {
@@ -198,7 +155,7 @@ static int start_dns(struct store *s, const char *network_name, const char *addr
         if (!dns)
                 return berth_err_msg(err, ENOENT,
                                      "berth-dns not found next to the berth binary (set BERTH_DNS)");
-        r = spawn_dns(argv, &ready, err);
+        r = spawn_detached(argv, NULL, 0, argv[4][0] == '/' && argv[6][0] == '/', &ready, err);
         if (r < 0)
                 return r;
         r = ready_line(ready, line, sizeof(line));
