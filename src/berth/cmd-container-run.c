@@ -640,8 +640,9 @@ static int ensure_image(struct store *s, const char *name, const char *pull, str
 
 /* ---- create and run */
 
+/* *ret_img (may be NULL): the image, for the start that follows (no second lookup). */
 static int create_container(struct cli_context *ctx, struct cli_args *args, bool detach,
-                            struct store **ret_s, struct container **ret_c)
+                            struct store **ret_s, struct container **ret_c, struct image **ret_img)
 {
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_json_ json_t *cfg = json_object(), *hc = json_object();
@@ -662,6 +663,8 @@ static int create_container(struct cli_context *ctx, struct cli_args *args, bool
         if (r < 0)
                 return cli_fail(ctx, err);
         *ret_s = TAKE_PTR(s);
+        if (ret_img)
+                *ret_img = TAKE_PTR(img);
         return 0;
 }
 
@@ -669,7 +672,7 @@ int cmd_container_create(struct cli_context *ctx, struct cli_args *args)
 {
         _cleanup_store_ struct store *s = NULL;
         _cleanup_container_ struct container *c = NULL;
-        int r = create_container(ctx, args, true, &s, &c);
+        int r = create_container(ctx, args, true, &s, &c, NULL);
 
         if (r)
                 return r;
@@ -692,16 +695,18 @@ int cmd_container_run(struct cli_context *ctx, struct cli_args *args)
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_store_ struct store *s = NULL;
         _cleanup_container_ struct container *c = NULL;
+        _cleanup_image_ struct image *img = NULL;
         bool detach = cli_bool(args, "detach");
         json_t *cfg;
         int r;
 
-        r = create_container(ctx, args, detach, &s, &c);
+        r = create_container(ctx, args, detach, &s, &c, &img);
         if (r)
                 return r;
         if (detach) {
                 r = container_start(
-                    s, c, &(struct container_start_options){.interactive = cli_bool(args, "interactive")},
+                    s, c,
+                    &(struct container_start_options){.interactive = cli_bool(args, "interactive"), .image = img},
                     &err);
                 if (r < 0) {
                         fprintf(stderr, "berth: %s\n", err->msg);
@@ -716,5 +721,5 @@ int cmd_container_run(struct cli_context *ctx, struct cli_args *args)
         return ctr_start_attached(ctx, s, c, json_is_true(json_object_get(cfg, "AttachStdin")),
                                   json_is_true(json_object_get(cfg, "AttachStdout")),
                                   json_is_true(json_object_get(cfg, "AttachStderr")),
-                                  cli_bool(args, "sig-proxy"));
+                                  cli_bool(args, "sig-proxy"), img);
 }

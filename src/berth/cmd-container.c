@@ -165,7 +165,7 @@ static void sig_proxy_stop(struct sig_proxy *p)
 }
 
 int ctr_start_attached(const struct cli_context *ctx, struct store *s, struct container *c, bool interactive,
-                       bool attach_out, bool attach_err, bool sig_proxy)
+                       bool attach_out, bool attach_err, bool sig_proxy, const struct image *img)
 {
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_close_ int devnull = -EBADF;
@@ -178,7 +178,8 @@ int ctr_start_attached(const struct cli_context *ctx, struct store *s, struct co
 
         (void)ctx;
         r = container_start(
-            s, c, &(struct container_start_options){.attach = true, .interactive = interactive}, &err);
+            s, c, &(struct container_start_options){.attach = true, .interactive = interactive, .image = img},
+            &err);
         if (r < 0) {
                 fprintf(stderr, "berth: %s\n", err->msg);
                 if (autorm)
@@ -261,7 +262,7 @@ static int cmd_container_start(struct cli_context *ctx, struct cli_args *args)
                 if (engine_store_open(ctx, &s, &err) < 0 ||
                     container_load(s, cli_argv(args)[0], &c, &err) < 0)
                         return cli_fail(ctx, err);
-                return ctr_start_attached(ctx, s, c, cli_bool(args, "interactive"), true, true, true);
+                return ctr_start_attached(ctx, s, c, cli_bool(args, "interactive"), true, true, true, NULL);
         }
         return for_each_container(ctx, args, do_start, true);
 }

@@ -56,8 +56,9 @@ json_t *ctr_inspect_json(struct store *s, const struct container *c);
  * 126, 127 when it could not start), printing the error. sig_proxy: forward
  * the CLI's signals to the container (without a tty).
  */
+/* img: the container's image when the caller holds it (run), else NULL. */
 int ctr_start_attached(const struct cli_context *ctx, struct store *s, struct container *c, bool interactive,
-                       bool attach_out, bool attach_err, bool sig_proxy);
+                       bool attach_out, bool attach_err, bool sig_proxy, const struct image *img);
 /* The exit status for a start error: 127 "not found", 126 "permission denied", else 125 (docker's rule). */
 int ctr_start_error_status(const struct berth_error *err);
 /* Short (12) or full ID. */

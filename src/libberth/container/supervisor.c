@@ -335,17 +335,21 @@ static bool never_ran(struct store *s, const struct container *c)
 }
 
 /* The rootfs, the network and config.json, under the lock. */
-static int prepare_bundle(struct store *s, struct container *c, struct container_net_fds *fds,
-                          struct berth_error **err)
+static int prepare_bundle(struct store *s, struct container *c, const struct image *held,
+                          struct container_net_fds *fds, struct berth_error **err)
 {
         const char *image = json_string_value(json_object_get(c->record, "Image"));
-        _cleanup_image_ struct image *img = NULL;
+        _cleanup_image_ struct image *found = NULL;
+        struct image *img = (struct image *)held;
         json_t *spec = NULL;
-        int r, vlock = -1;
+        int r = 0, vlock = -1;
 
-        r = image_lookup(s, image ? image : "", &img, err);
+        if (!img || !image || !streq(img->id, image))
+                r = image_lookup(s, image ? image : "", &found, err);
         if (r < 0)
                 return r;
+        if (found)
+                img = found;
         r = container_rootfs_mount(s, c, img, err);
         if (r < 0)
                 return r;
@@ -392,7 +396,7 @@ int container_start(struct store *s, struct container *c, const struct container
                 runtime_cleanup(s, c); /* leftovers of a crash: a runtime state dir blocks create */
         /* Saved with config.json (container_oci_config): one fsync'd write of the record, not two. */
         json_object_set_new(c->record, "HasBeenManuallyStopped", json_false());
-        r = prepare_bundle(s, c, &fds, err);
+        r = prepare_bundle(s, c, o ? o->image : NULL, &fds, err);
         net_ours = true; /* until the shim has it: then it releases the network when the container is done */
         if (r < 0)
                 goto out;

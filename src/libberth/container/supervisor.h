@@ -18,6 +18,7 @@
 struct container_start_options {
         bool attach;      /* the caller attaches: the process starts once it has connected */
         bool interactive; /* keep stdin open (-i) */
+        const struct image *image; /* the container's image if the caller holds it (run): not looked up again */
 };
 
 /*
