@@ -332,3 +332,11 @@ PY
         b rm -f range >/dev/null
         b run --rm -p "127.0.0.1:$((base + 50)):80" busybox true
 }
+
+@test "--mac-address is eth0's; network create -o and --attachable are recorded" {
+        run -0 b run --rm --mac-address 92:d0:c6:0a:29:33 busybox cat /sys/class/net/eth0/address
+        [ "$output" = 92:d0:c6:0a:29:33 ]
+        b network create -o com.example.opt=1 --attachable --subnet 10.250.15.0/24 withopts >/dev/null
+        run -0 b network inspect -f '{{index .Options "com.example.opt"}} {{.Attachable}}' withopts
+        [ "$output" = "1 true" ]
+}
