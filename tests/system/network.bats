@@ -340,3 +340,11 @@ PY
         run -0 b network inspect -f '{{index .Options "com.example.opt"}} {{.Attachable}}' withopts
         [ "$output" = "1 true" ]
 }
+
+@test "--network by id prefix, with --ip: the record names the network" {
+        local id
+        id=$(b network create --subnet 10.250.16.0/24 byid)
+        b run -d --name c1 --network "${id:0:12}" --ip 10.250.16.9 busybox sleep 100 >/dev/null
+        run -0 b inspect -f '{{.HostConfig.NetworkMode}} {{.NetworkSettings.Networks.byid.IPAddress}}' c1
+        [ "$output" = "byid 10.250.16.9" ]
+}

@@ -55,33 +55,38 @@ static json_t *net_networks(struct container *c)
         return nets;
 }
 
-const char *container_net_mode(const struct container *c)
+static const char *mode_of(const json_t *host_config)
 {
-        const char *m =
-            json_string_value(json_object_get(json_object_get(c->record, "HostConfig"), "NetworkMode"));
+        const char *m = json_string_value(json_object_get(host_config, "NetworkMode"));
 
         return m && *m ? m : "none";
 }
 
+static bool mode_wants_namespace(const char *m)
+{
+        return !streq(m, "none") && !streq(m, "host") && strncmp(m, "container:", 10) != 0;
+}
+
+const char *container_net_mode(const struct container *c)
+{
+        return mode_of(json_object_get(c->record, "HostConfig"));
+}
+
 bool container_net_wants_namespace(const struct container *c)
 {
-        const char *m = container_net_mode(c);
-
-        return !streq(m, "none") && !streq(m, "host") && strncmp(m, "container:", 10) != 0;
+        return mode_wants_namespace(container_net_mode(c));
 }
 
 int container_net_check_request(struct store *s, json_t *host_config, struct berth_error **err)
 {
         _cleanup_network_ struct network *n = NULL;
-        struct container tmp = {.record = json_pack("{s:O}", "HostConfig", host_config)};
+        /* A copy: NetworkMode is replaced below, and with it the string mode_of() pointed into. */
+        _cleanup_free_ char *mode = xstrdup(mode_of(host_config));
         json_t *epc = json_object_get(json_object_get(host_config, "NetworkingConfig"), "EndpointsConfig"),
                *ep;
-        const char *mode = container_net_mode(&tmp);
-        bool wants = container_net_wants_namespace(&tmp);
         int r = 0;
 
-        json_decref(tmp.record);
-        if (!wants) /* none, host, container:ID: Docker checks the container at start */
+        if (!mode_wants_namespace(mode)) /* none, host, container:ID: Docker checks the container at start */
                 return 0;
         r = network_load(s, mode, &n, err);
         if (r < 0)
