@@ -25,6 +25,8 @@ n=${1:-${N:-30}}
 skip=" ${BENCH_SKIP:-} "
 # shellcheck source=tests/system/lib-images.bash disable=SC1091
 . "$here/tests/system/lib-images.bash"
+# shellcheck source=bench/lib.sh disable=SC1091
+. "$here/bench/lib.sh"
 [ -x "$BERTH" ] || { echo "net.sh: $BERTH not built (ninja -C $BERTH_BUILD)" >&2; exit 1; }
 [ -x /bin/busybox ] || { echo "net.sh: needs /bin/busybox (busybox-static)" >&2; exit 1; }
 
@@ -47,36 +49,9 @@ cleanup() {
 trap cleanup EXIT
 
 r=$work/rootfs
-mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root,www}
-cp /bin/busybox "$r/bin/busybox"
-for a in $("$r/bin/busybox" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
-printf 'root:x:0:\n' >"$r/etc/group"
-tar -C "$r" -cf "$work/busybox.tar" .
+busybox_rootfs "$r" www
+rootfs_tar "$r" "$work/busybox.tar"
 
-median_ms() {
-        local name=$1
-        shift
-        "$@" >/dev/null 2>"$work/$name.err" </dev/null || {
-                echo "$name failed: $(head -c 300 "$work/$name.err")" >&2
-                return 1
-        }
-        hyperfine -N --runs "$n" --export-json "$work/$name.json" "${*@Q}" >/dev/null 2>&1 || return 1
-        jq '.results[0].median * 1000' "$work/$name.json"
-}
-command -v hyperfine >/dev/null || { echo "net.sh: needs hyperfine" >&2; exit 1; }
-
-declare -A med
-measure() {
-        local name=$1
-        shift
-        if med[$name]=$(median_ms "$name" "$@"); then
-                printf '%-14s median %9.2f ms\n' "$name" "${med[$name]}"
-        else
-                unset "med[$name]"
-                printf '%-14s FAILED\n' "$name"
-        fi
-}
 
 cost() { # NAME BRIDGE NONE
         [ -n "${med[$2]:-}" ] && [ -n "${med[$3]:-}" ] || return 0

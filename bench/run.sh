@@ -24,6 +24,8 @@ n=${1:-${N:-30}}
 skip=" ${BENCH_SKIP:-} "
 # shellcheck source=tests/system/lib-images.bash disable=SC1091
 . "$here/tests/system/lib-images.bash"
+# shellcheck source=bench/lib.sh disable=SC1091
+. "$here/bench/lib.sh"
 [ -x "$BERTH" ] || { echo "run.sh: $BERTH not built (ninja -C $BERTH_BUILD)" >&2; exit 1; }
 [ -x /bin/busybox ] || { echo "run.sh: needs /bin/busybox (busybox-static)" >&2; exit 1; }
 
@@ -50,58 +52,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The busybox rootfs, as tests/system/container-cli.bats makes it.
 r=$work/rootfs
-mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
-cp /bin/busybox "$r/bin/busybox"
-for a in $("$r/bin/busybox" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
-printf 'root:x:0:\n' >"$r/etc/group"
-tar -C "$r" -cf "$work/busybox.tar" .
+busybox_rootfs "$r"
+rootfs_tar "$r" "$work/busybox.tar"
 
 # crun refuses hybrid cgroups unless hugetlb has a v1 hierarchy (MACHINE-NOTES.md).
 if [ -d /sys/fs/cgroup/unified ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
         { mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb; } || true
 fi
 
-# median_ms NAME CMD...: warm up once, then the median wall time of N runs of CMD, in ms.
-median_ms() {
-        local name=$1 t0 t1
-        shift
-        "$@" >/dev/null 2>"$work/$name.err" </dev/null || {
-                echo "$name failed: $(head -c 300 "$work/$name.err")" >&2
-                return 1
-        }
-        if command -v hyperfine >/dev/null; then
-                hyperfine -N --runs "$n" --export-json "$work/$name.json" "${*@Q}" >/dev/null 2>&1 || return 1
-                jq '.results[0].median * 1000' "$work/$name.json"
-                return
-        fi
-        : >"$work/$name.times"
-        for _ in $(seq "$n"); do
-                t0=$(date +%s%N)
-                "$@" >/dev/null 2>&1 </dev/null || return 1
-                t1=$(date +%s%N)
-                echo $(((t1 - t0) / 1000)) >>"$work/$name.times"
-        done
-        sort -n "$work/$name.times" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)] / 1000}'
-}
-
-declare -A med
-measure() {
-        local name=$1
-        shift
-        if [[ "$skip" == *" $name "* ]]; then
-                printf '%-8s (skipped: BENCH_SKIP)\n' "$name"
-                return
-        fi
-        if med[$name]=$(median_ms "$name" "$@"); then
-                printf '%-8s median %9.2f ms\n' "$name" "${med[$name]}"
-        else
-                unset "med[$name]"
-                printf '%-8s FAILED\n' "$name"
-        fi
-}
 
 echo "run --rm busybox true, no network: median of $n (hyperfine: $(command -v hyperfine >/dev/null && echo yes || echo no))"
 "$BERTH" import "$work/busybox.tar" busybox:latest >/dev/null 2>&1

@@ -44,11 +44,8 @@ cleanup() {
 trap cleanup EXIT
 
 r=$work/rootfs
-mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
-cp /bin/busybox "$r/bin/busybox"
-for a in $("$r/bin/busybox" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
-tar -C "$r" -cf "$work/busybox.tar" .
+busybox_rootfs "$r"
+rootfs_tar "$r" "$work/busybox.tar"
 
 # report TOOL PID: the supervisor (parent of PID): its name, VmRSS and Pss in KiB.
 report() {

@@ -89,6 +89,19 @@ rootfs_tar() {
         tar --numeric-owner -C "$1" -cf "$2" .
 }
 
+# busybox_rootfs DIR [SUBDIR...]: a busybox-static rootfs in DIR (applets as links, root in passwd and
+# group), with the extra empty SUBDIRs; the benches tar it with rootfs_tar.
+busybox_rootfs() {
+        local r=${1:?} a
+        shift
+        mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
+        for a in "$@"; do mkdir -p "$r/$a"; done
+        cp /bin/busybox "$r/bin/busybox"
+        for a in $("$r/bin/busybox" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+        printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
+        printf 'root:x:0:\n' >"$r/etc/group"
+}
+
 # tar_layers_have ARCHIVE NAME: some tar inside ARCHIVE (a layer blob) holds an
 # entry NAME (leading "./" ignored). Proves a saved archive's layer content.
 tar_layers_have() {
