@@ -200,12 +200,7 @@ static int ls_run(struct store *s, struct cli_args *args, struct berth_error **e
 
 static int cmd_volume_ls(struct cli_context *ctx, struct cli_args *args)
 {
-        _cleanup_error_ struct berth_error *err = NULL;
-        _cleanup_store_ struct store *s = NULL;
-
-        if (engine_store_open(ctx, &s, &err) < 0 || ls_run(s, args, &err) < 0)
-                return cli_fail(ctx, err);
-        return CLI_EXIT_OK;
+        return engine_with_store(ctx, args, ls_run);
 }
 
 /* ---- inspect */

@@ -28,6 +28,17 @@ int engine_store_open(const struct cli_context *ctx, struct store **ret, struct 
         return r;
 }
 
+int engine_with_store(struct cli_context *ctx, struct cli_args *args,
+                      int (*fn)(struct store *s, struct cli_args *args, struct berth_error **err))
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_store_ struct store *s = NULL;
+
+        if (engine_store_open(ctx, &s, &err) < 0 || fn(s, args, &err) < 0)
+                return cli_fail(ctx, err);
+        return CLI_EXIT_OK;
+}
+
 void engine_reword_no_such_image(const char *name, bool keep_as_typed, struct berth_error **err)
 {
         _cleanup_image_ref_ struct image_ref *ref = NULL;

@@ -19,6 +19,10 @@
 /* store_open(ctx->root, ctx->runroot), creating the directories on first use. */
 int engine_store_open(const struct cli_context *ctx, struct store **ret, struct berth_error **err);
 
+/* The body of a command that needs the store and nothing else first: open it, run fn, print its error. */
+int engine_with_store(struct cli_context *ctx, struct cli_args *args,
+                      int (*fn)(struct store *s, struct cli_args *args, struct berth_error **err));
+
 /*
  * image_lookup, with Docker's message for a miss: a name that parses as a
  * reference is shown with its default tag ("No such image: foo:latest"),
